@@ -1,0 +1,19 @@
+# Third-party packages. The engine needs only the headless Qt modules; the GUI modules are looked
+# up only when LUNETTE_GUI is ON, so a machine without them can still build the engine and server.
+find_package(Qt6 6.4 REQUIRED COMPONENTS Core Network WebSockets HttpServer)
+if(LUNETTE_TESTS)
+    find_package(Qt6 6.4 REQUIRED COMPONENTS Test)
+endif()
+if(LUNETTE_GUI)
+    find_package(Qt6 6.4 REQUIRED COMPONENTS Gui Widgets WebEngineWidgets)
+endif()
+
+find_package(PkgConfig REQUIRED)
+# Debian's C++ build of Lua: lua_error unwinds with an exception, so C++ destructors on the way
+# run (STYLE.md rule 6 holds even when a binding forgets it).
+pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)
+
+find_path(RAPIDJSON_INCLUDE_DIR rapidjson/rapidjson.h REQUIRED)
+add_library(lunette_rapidjson INTERFACE)
+target_include_directories(lunette_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIR})
+target_compile_definitions(lunette_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1 RAPIDJSON_SSE2)
