@@ -1,0 +1,36 @@
+#pragma once
+
+// Seams shared by the test suites: where artifacts go, where the sources are, and a LuaState
+// that lives on a real executor thread.
+
+#include <memory>
+
+#include <QString>
+
+#include "lua/LuaExecutor.h"
+#include "lua/LuaState.h"
+
+namespace lunette::test {
+
+// $LUNETTE_TEST_ARTIFACTS, or "test-artifacts" in the working directory; created if missing.
+QString artifactsDir();
+// $LUNETTE_SOURCE_DIR (set by CTest), the repository root.
+QString sourceDir();
+
+// A LuaExecutor plus one LuaState created on (and closed on) its thread.
+class ExecutorState
+{
+public:
+    explicit ExecutorState(const LuaState::Options& options = {});
+    ~ExecutorState();
+
+    LuaExecutor& executor() { return m_executor; }
+    // Only touch it inside executor().execute/post.
+    LuaState& state() { return *m_state; }
+
+private:
+    LuaExecutor m_executor;
+    std::unique_ptr<LuaState> m_state;
+};
+
+} // namespace lunette::test
