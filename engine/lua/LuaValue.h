@@ -71,7 +71,8 @@ public:
     bool operator==(const LuaValue& other) const;
 
     // Snapshot of the value at `idx` (raw access: metamethods are not called).
-    // Errors name the problem and the path, e.g. "cycle detected at .a.b".  [-0, +0, m]
+    // Errors name the problem and the path, e.g. "cycle detected at .a.b".
+    // [-0, +0, m] (`e` with opaqueAsString when a userdata has __tostring)
     static Expected<LuaValue, QString> fromStack(lua_State* L, int idx, const Limits& limits);
     static Expected<LuaValue, QString> fromStack(lua_State* L, int idx)
     {
