@@ -19,10 +19,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <stdexcept>
 #include <type_traits>
 
-#include <QSemaphore>
 #include <QString>
 
 class QObject;
@@ -71,12 +71,15 @@ public:
 
 private:
     class Thread;
+    class Context;
     struct Queue;
     void drain();
+    void finish();
+    void wake();
 
     std::unique_ptr<Queue> m_queue;
     std::unique_ptr<Thread> m_thread;
-    QObject* m_context = nullptr; // owned by the thread, deleted when it finishes
+    Context* m_context = nullptr; // owned by the thread, deleted when it finishes
     std::atomic<bool> m_stop {false};
     std::atomic<quint64> m_executed {0};
 };
@@ -88,7 +91,9 @@ auto LuaExecutor::execute(F&& fn) -> std::invoke_result_t<F&>
     if (isCurrentThread())
         return fn();
 
-    QSemaphore done;
+    // std::binary_semaphore rather than QSemaphore: its atomics are visible to ThreadSanitizer, so
+    // the hand-over of the result is checked too.
+    std::binary_semaphore done {0};
     std::exception_ptr error;
     if constexpr (std::is_void_v<R>) {
         const bool queued = post([&] {

@@ -1,12 +1,13 @@
 #include <QtTest>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
 #include <QMutex>
-#include <QSemaphore>
 #include <QThread>
 #include <QTimer>
 
@@ -38,7 +39,7 @@ private slots:
 void TestLuaExecutor::postRunsOnTheExecutorThread()
 {
     LuaExecutor executor;
-    QSemaphore done;
+    std::binary_semaphore done {0};
     QThread* ranOn = nullptr;
     LuaExecutor* current = nullptr;
     QVERIFY(executor.post([&] {
@@ -46,7 +47,7 @@ void TestLuaExecutor::postRunsOnTheExecutorThread()
         current = LuaExecutor::current();
         done.release();
     }));
-    QVERIFY(done.tryAcquire(1, 5000));
+    QVERIFY(done.try_acquire_for(std::chrono::seconds(5)));
     QCOMPARE(ranOn, executor.thread());
     QVERIFY(ranOn != QThread::currentThread());
     QCOMPARE(current, &executor);
