@@ -1,0 +1,108 @@
+#include "MainWindow.h"
+
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QWebEngineView>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Organization and application name of the settings file, fixed here so that the window finds
+// its geometry whatever the QCoreApplication names are (tests, player mode).
+QSettings lunetteSettings()
+{
+    return QSettings(u"Lunette"_s, u"Lunette"_s);
+}
+
+constexpr QLatin1StringView kGeometryKey("MainWindow/geometry");
+constexpr QLatin1StringView kStateKey("MainWindow/state");
+
+} // namespace
+
+MainWindow::MainWindow(const QString& sitePath, QWidget* parent)
+    : QMainWindow(parent), m_view(new QWebEngineView(this))
+{
+    if (!sitePath.isEmpty())
+        m_sitePath = QDir(sitePath).absolutePath(); // absolutePath() also cleans the path
+
+    const QString name = siteName();
+    setWindowTitle(name.isEmpty() ? u"Lunette"_s : name + u" \u2014 Lunette"_s);
+    setCentralWidget(m_view);
+
+    // A local page, no base URL: nothing is fetched from the network.
+    m_view->setHtml(startPageHtml());
+
+    restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+QString MainWindow::siteName() const
+{
+    if (m_sitePath.isEmpty())
+        return QString();
+    const QString name = QFileInfo(m_sitePath).fileName();
+    return name.isEmpty() ? m_sitePath : name; // "/" has no file name
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+QString MainWindow::startPageHtml() const
+{
+    QString body;
+    if (m_sitePath.isEmpty()) {
+        body = u"<h1 id=\"headline\">Open a site folder</h1>"
+               "<p id=\"hint\">Start Lunette with a site folder: <code>lunette SITE</code>. "
+               "A site is a folder with <code>lua/main.lua</code> and its view templates "
+               "in <code>viewdefs/</code>.</p>"_s;
+    } else {
+        const bool hasMain = QFileInfo(m_sitePath + u"/lua/main.lua"_s).isFile();
+        const QString status = hasMain
+            ? u"The site server arrives with the next milestone; until then this page stands in "
+              "for the site."_s
+            : u"This folder has no <code>lua/main.lua</code>, so it is not a site yet."_s;
+        body = u"<h1 id=\"headline\">"_s + siteName().toHtmlEscaped() + u"</h1>"_s
+            + u"<p><code id=\"site-path\">"_s + m_sitePath.toHtmlEscaped() + u"</code></p>"_s
+            + u"<p id=\"site-status\" class=\""_s + (hasMain ? u"ok"_s : u"problem"_s) + u"\">"_s
+            + status + u"</p>"_s;
+    }
+
+    const QString title = m_sitePath.isEmpty() ? u"Lunette"_s : siteName().toHtmlEscaped();
+    return u"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>"_s + title
+        + u"</title><style>"
+          ":root { color-scheme: light dark; font-family: system-ui, sans-serif; }"
+          "body { margin: 0; min-height: 100vh; display: flex; flex-direction: column;"
+          " justify-content: center; align-items: center; text-align: center;"
+          " background: #f4f5f8; color: #1d2433; }"
+          "h1 { font-weight: 600; font-size: 2.2em; margin: 0 0 .5em; }"
+          "p { max-width: 40em; margin: .3em 1em; line-height: 1.4; }"
+          "code { background: rgba(127,127,127,.18); padding: .1em .35em; border-radius: 4px; }"
+          ".problem { color: #b3261e; }"
+          "@media (prefers-color-scheme: dark) {"
+          " body { background: #1d2433; color: #e8ecf4; } .problem { color: #ffb4a8; } }"
+          "</style></head><body>"_s
+        + body + u"</body></html>"_s;
+}
+
+void MainWindow::restoreSettings()
+{
+    const QSettings settings = lunetteSettings();
+    const QByteArray geometry = settings.value(kGeometryKey).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry))
+        resize(1100, 750);
+    restoreState(settings.value(kStateKey).toByteArray());
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings = lunetteSettings();
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+}
