@@ -93,39 +93,31 @@ auto LuaExecutor::execute(F&& fn) -> std::invoke_result_t<F&>
 
     // std::binary_semaphore rather than QSemaphore: its atomics are visible to ThreadSanitizer, so
     // the hand-over of the result is checked too.
-    std::binary_semaphore done {0};
+    using Stored = std::conditional_t<std::is_void_v<R>, bool, R>;
+    std::optional<Stored> result;
     std::exception_ptr error;
-    if constexpr (std::is_void_v<R>) {
-        const bool queued = post([&] {
-            try {
+    std::binary_semaphore done {0};
+    const bool queued = post([&] {
+        try {
+            if constexpr (std::is_void_v<R>) {
                 fn();
-            } catch (...) {
-                error = std::current_exception();
-            }
-            done.release();
-        });
-        if (!queued)
-            throw std::runtime_error("LuaExecutor::execute: the executor has been shut down");
-        done.acquire();
-        if (error)
-            std::rethrow_exception(error);
-    } else {
-        std::optional<R> result;
-        const bool queued = post([&] {
-            try {
+                result.emplace(true);
+            } else {
                 result.emplace(fn());
-            } catch (...) {
-                error = std::current_exception();
             }
-            done.release();
-        });
-        if (!queued)
-            throw std::runtime_error("LuaExecutor::execute: the executor has been shut down");
-        done.acquire();
-        if (error)
-            std::rethrow_exception(error);
+        } catch (...) {
+            // Only C++ exceptions of fn itself: outside a protected call Lua never throws.
+            error = std::current_exception();
+        }
+        done.release();
+    });
+    if (!queued)
+        throw std::runtime_error("LuaExecutor::execute: the executor has been shut down");
+    done.acquire();
+    if (error)
+        std::rethrow_exception(error);
+    if constexpr (!std::is_void_v<R>)
         return std::move(*result);
-    }
 }
 
 } // namespace lunette
