@@ -31,6 +31,31 @@ qint64 elapsedMs(std::chrono::steady_clock::time_point since)
         .count();
 }
 
+// Starts `print('go') while true do end` on the fixture's executor and waits until it runs.
+struct EndlessLoop
+{
+    std::atomic<bool> started {false};
+    std::atomic<bool> done {false};
+    LuaError::Kind kind = LuaError::Kind::Internal; // Internal = the loop ended without error
+    QString message;
+
+    bool start(test::ExecutorState& fixture)
+    {
+        fixture.executor().execute([&] {
+            fixture.state().setOutputSink([this](const QString&) { started = true; });
+        });
+        fixture.executor().post([this, &fixture] {
+            auto result = fixture.state().run("print('go') while true do end", QStringLiteral("s.lua"));
+            if (!result) {
+                kind = result.error().kind;
+                message = result.error().message;
+            }
+            done = true;
+        });
+        return QTest::qWaitFor([&] { return started.load(); }, 5000);
+    }
+};
+
 } // namespace
 
 class TestLuaState final : public QObject
@@ -328,29 +353,15 @@ void TestLuaState::timeoutInsideACoroutine()
 void TestLuaState::stopFlagFromAnotherThread()
 {
     test::ExecutorState fixture({.memoryLimit = LuaState::kDefaultMemoryLimit, .timeout = 60s});
-    std::atomic<bool> started {false};
-    fixture.executor().execute([&] {
-        fixture.state().setOutputSink([&](const QString&) { started = true; });
-    });
-    std::atomic<bool> done {false};
-    LuaError::Kind kind = LuaError::Kind::Runtime;
-    QString message;
-    fixture.executor().post([&] {
-        auto result = fixture.state().run("print('go') while true do end", QStringLiteral("s.lua"));
-        if (!result) {
-            kind = result.error().kind;
-            message = result.error().message;
-        }
-        done = true;
-    });
-    QTRY_VERIFY_WITH_TIMEOUT(started.load(), 5000);
-    QVERIFY(!done.load());
+    EndlessLoop loop;
+    QVERIFY(loop.start(fixture));
+    QVERIFY(!loop.done.load());
     const auto start = std::chrono::steady_clock::now();
     fixture.state().requestStop(); // from the test thread, while Lua runs on the executor
-    QTRY_VERIFY_WITH_TIMEOUT(done.load(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(loop.done.load(), 5000);
     QVERIFY(elapsedMs(start) < 1000);
-    QCOMPARE(kind, LuaError::Kind::Stopped);
-    QVERIFY2(message.contains(QStringLiteral("script stopped")), qPrintable(message));
+    QCOMPARE(loop.kind, LuaError::Kind::Stopped);
+    QVERIFY2(loop.message.contains(QStringLiteral("script stopped")), qPrintable(loop.message));
     // Usable afterwards, and the flag does not hit the next call.
     const LuaValue after = fixture.executor().execute([&] { return eval(fixture.state(), "return 5"); });
     QCOMPARE(after, LuaValue::integer(5));
@@ -359,21 +370,11 @@ void TestLuaState::stopFlagFromAnotherThread()
 void TestLuaState::executorStopInterruptsTheRunningCall()
 {
     test::ExecutorState fixture({.memoryLimit = LuaState::kDefaultMemoryLimit, .timeout = 60s});
-    std::atomic<bool> started {false};
-    fixture.executor().execute([&] {
-        fixture.state().setOutputSink([&](const QString&) { started = true; });
-    });
-    std::atomic<bool> done {false};
-    LuaError::Kind kind = LuaError::Kind::Runtime;
-    fixture.executor().post([&] {
-        auto result = fixture.state().run("print('go') while true do end", QStringLiteral("s.lua"));
-        kind = result ? LuaError::Kind::Internal : result.error().kind;
-        done = true;
-    });
-    QTRY_VERIFY_WITH_TIMEOUT(started.load(), 5000);
+    EndlessLoop loop;
+    QVERIFY(loop.start(fixture));
     fixture.executor().requestStop(); // the GUI's "Stop script"
-    QTRY_VERIFY_WITH_TIMEOUT(done.load(), 5000);
-    QCOMPARE(kind, LuaError::Kind::Stopped);
+    QTRY_VERIFY_WITH_TIMEOUT(loop.done.load(), 5000);
+    QCOMPARE(loop.kind, LuaError::Kind::Stopped);
 }
 
 void TestLuaState::memoryCapStopsAStringBomb()
