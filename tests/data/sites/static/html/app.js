@@ -1,0 +1,2 @@
+// STATIC-FIXTURE-JS
+export const answer = 42;
