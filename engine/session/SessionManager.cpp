@@ -1,0 +1,241 @@
+#include "SessionManager.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QTimer>
+
+#include "lua/LuaExecutor.h"
+#include "site/Site.h"
+#include "site/ViewdefStore.h"
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+using namespace Qt::StringLiterals;
+
+namespace lunette {
+
+namespace {
+
+// 16 random bytes as 32 lowercase hex characters (digest §1.3).
+QString newSessionId()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    return QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(words), sizeof(words)).toHex());
+}
+
+} // namespace
+
+SessionManager::SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site,
+                               Options options)
+    : m_executor(executor)
+    , m_site(std::move(site))
+    , m_viewdefs(std::make_shared<ViewdefStore>(*m_site))
+    , m_options(options)
+{
+    if (m_options.idleTimeout.count() > 0) {
+        m_executor.execute([this] {
+            m_sweepTimer = std::make_unique<QTimer>();
+            // Often enough that a session ends within a quarter of its timeout after expiring.
+            const auto interval = std::clamp<std::chrono::milliseconds>(
+                m_options.idleTimeout / 4, std::chrono::milliseconds(10), std::chrono::minutes(1));
+            m_sweepTimer->setInterval(interval);
+            QObject::connect(m_sweepTimer.get(), &QTimer::timeout, m_sweepTimer.get(), [this] { sweep(); });
+            m_sweepTimer->start();
+        });
+    }
+}
+
+SessionManager::~SessionManager()
+{
+    shutdown();
+}
+
+void SessionManager::setConnectionSink(ConnectionSink* sink)
+{
+    m_sink.store(sink);
+}
+
+void SessionManager::setLogger(Session::Logger logger)
+{
+    m_executor.execute([&] { m_logger = std::move(logger); });
+}
+
+void SessionManager::createSession(std::function<void(const Created&)> done)
+{
+    const bool queued = m_executor.post([this, done = std::move(done)] {
+        Created created;
+        if (m_shutDown) {
+            created.error = u"the server is shutting down"_s;
+            done(created);
+            return;
+        }
+        const QString id = newSessionId();
+        auto session = std::make_unique<Session>(id, QString::number(m_nextVended), m_site,
+                                                 m_viewdefs, m_sink.load(), m_options.session);
+        if (m_logger)
+            session->setLogger(m_logger);
+        if (auto started = session->start(); !started) {
+            created.error = started.error().fullText();
+            created.location = started.error().location();
+            qCWarning(lcSession).noquote() << "session creation failed:" << created.error;
+            done(created);
+            return; // the session is destroyed here, on the executor
+        }
+        ++m_nextVended;
+        m_sessions.emplace(id, std::move(session));
+        {
+            std::lock_guard lock(m_mutex);
+            m_ids.append(id);
+        }
+        created.sessionId = id;
+        done(created);
+    });
+    if (!queued) {
+        Created created;
+        created.error = u"the server is shutting down"_s;
+        done(created);
+    }
+}
+
+bool SessionManager::hasSession(const QString& sessionId) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_ids.contains(sessionId);
+}
+
+QStringList SessionManager::sessionIds() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_ids;
+}
+
+std::size_t SessionManager::sessionCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return static_cast<std::size_t>(m_ids.size());
+}
+
+void SessionManager::openConnection(const QString& sessionId, ConnectionId id)
+{
+    m_executor.post([this, sessionId, id] {
+        auto it = m_sessions.find(sessionId);
+        if (it == m_sessions.end()) {
+            if (ConnectionSink* sink = m_sink.load())
+                sink->closeConnection(id, 1008, u"session not found"_s);
+            return;
+        }
+        m_connections[id] = it->second.get();
+        it->second->openConnection(id);
+    });
+}
+
+void SessionManager::receiveFrame(ConnectionId id, const QByteArray& frame)
+{
+    m_executor.post([this, id, frame] {
+        auto it = m_connections.find(id);
+        if (it != m_connections.end())
+            it->second->handleFrame(id, frame);
+    });
+}
+
+void SessionManager::closeConnection(ConnectionId id)
+{
+    m_executor.post([this, id] {
+        auto it = m_connections.find(id);
+        if (it == m_connections.end())
+            return;
+        Session* session = it->second;
+        m_connections.erase(it);
+        session->closeConnection(id);
+    });
+}
+
+void SessionManager::variables(const QString& sessionId,
+                               std::function<void(const VariablesSnapshot&)> done)
+{
+    const bool queued = m_executor.post([this, sessionId, done] {
+        VariablesSnapshot snapshot;
+        auto it = m_sessions.find(sessionId);
+        if (it != m_sessions.end()) {
+            snapshot.found = true;
+            snapshot.json = it->second->variablesJson();
+            snapshot.changeCount = it->second->scanCount();
+        }
+        done(snapshot);
+    });
+    if (!queued)
+        done({});
+}
+
+void SessionManager::withSession(const QString& sessionId, std::function<void(Session*)> fn)
+{
+    m_executor.post([this, sessionId, fn = std::move(fn)] {
+        auto it = m_sessions.find(sessionId);
+        fn(it == m_sessions.end() ? nullptr : it->second.get());
+    });
+}
+
+void SessionManager::destroySession(const QString& sessionId)
+{
+    m_executor.post([this, sessionId] { destroyOnExecutor(sessionId, 1001, u"session ended"_s); });
+}
+
+void SessionManager::destroyOnExecutor(const QString& sessionId, quint16 code, const QString& reason)
+{
+    auto it = m_sessions.find(sessionId);
+    if (it == m_sessions.end())
+        return;
+    std::unique_ptr<Session> session = std::move(it->second);
+    m_sessions.erase(it);
+    {
+        std::lock_guard lock(m_mutex);
+        m_ids.removeAll(sessionId);
+    }
+    for (auto c = m_connections.begin(); c != m_connections.end();) {
+        if (c->second == session.get()) {
+            if (ConnectionSink* sink = m_sink.load())
+                sink->closeConnection(c->first, code, reason);
+            c = m_connections.erase(c);
+        } else {
+            ++c;
+        }
+    }
+    session.reset();
+    if (m_sessions.empty())
+        m_nextVended = 1; // the reference restarts vended ids when the last session goes
+}
+
+void SessionManager::sweep()
+{
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<QString> expired;
+    for (const auto& [id, session] : m_sessions) {
+        if (!session->hasConnections() && now - session->lastActivity() >= m_options.idleTimeout)
+            expired.push_back(id);
+    }
+    for (const QString& id : expired) {
+        qCInfo(lcSession).noquote() << "session" << id << "ended after being idle";
+        destroyOnExecutor(id, 1001, u"session expired"_s);
+    }
+}
+
+void SessionManager::shutdown()
+{
+    if (m_shutDown.exchange(true))
+        return;
+    try {
+        m_executor.execute([this] {
+            m_sweepTimer.reset();
+            std::vector<QString> ids;
+            for (const auto& [id, session] : m_sessions)
+                ids.push_back(id);
+            for (const QString& id : ids)
+                destroyOnExecutor(id, 1001, u"server shutting down"_s);
+        });
+    } catch (const std::exception&) {
+        // The executor is already gone, and with it every session.
+    }
+}
+
+} // namespace lunette

@@ -1,0 +1,96 @@
+#pragma once
+
+// SessionManager: the SessionService the server talks to. Owns every Session of a site; all of
+// them live on the executor thread, where every method below does its work (queued with
+// LuaExecutor::post, so the server thread never waits on Lua).
+//
+// Sessions are created by createSession (GET /) and live until idle for `idleTimeout` with no
+// connection, counted from the last frame or disconnect (PROTOCOL.md improvement 7), or until
+// shutdown().
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include <QStringList>
+
+#include "Session.h"
+#include "server/SessionService.h"
+
+class QTimer;
+
+namespace lunette {
+
+class LuaExecutor;
+class Site;
+class ViewdefStore;
+
+class SessionManager final : public SessionService
+{
+public:
+    struct Options
+    {
+        Session::Options session;
+        std::chrono::milliseconds idleTimeout = std::chrono::hours(24); // 0 = never
+    };
+
+    SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site, Options options);
+    SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site)
+        : SessionManager(executor, std::move(site), Options {})
+    {
+    }
+    ~SessionManager() override;
+
+    // SessionService
+    void setConnectionSink(ConnectionSink* sink) override;
+    void createSession(std::function<void(const Created&)> done) override;
+    bool hasSession(const QString& sessionId) const override;
+    void openConnection(const QString& sessionId, ConnectionId id) override;
+    void receiveFrame(ConnectionId id, const QByteArray& frame) override;
+    void closeConnection(ConnectionId id) override;
+    void variables(const QString& sessionId,
+                   std::function<void(const VariablesSnapshot&)> done) override;
+
+    // Run fn with the session on the executor (nullptr when it does not exist). fn may start
+    // turns (Session::runTurn).
+    void withSession(const QString& sessionId, std::function<void(Session*)> fn);
+    // Every session id, in creation order (thread-safe snapshot).
+    QStringList sessionIds() const;
+    std::size_t sessionCount() const;
+    // End a session now (its connections are closed with 1001).
+    void destroySession(const QString& sessionId);
+    // Destroy every session and stop the idle sweep. Blocks until done; idempotent.
+    void shutdown();
+
+    const std::shared_ptr<ViewdefStore>& viewdefs() const { return m_viewdefs; }
+    void setLogger(Session::Logger logger);
+
+private:
+    void sweep();
+    void destroyOnExecutor(const QString& sessionId, quint16 code, const QString& reason);
+
+    LuaExecutor& m_executor;
+    std::shared_ptr<const Site> m_site;
+    std::shared_ptr<ViewdefStore> m_viewdefs;
+    Options m_options;
+    std::atomic<ConnectionSink*> m_sink {nullptr};
+    Session::Logger m_logger;
+
+    // Executor-thread state.
+    std::map<QString, std::unique_ptr<Session>> m_sessions;
+    std::unordered_map<ConnectionId, Session*> m_connections;
+    std::unique_ptr<QTimer> m_sweepTimer;
+    quint64 m_nextVended = 1;
+
+    // Thread-safe view for hasSession/sessionIds.
+    mutable std::mutex m_mutex;
+    QStringList m_ids;
+    std::atomic<bool> m_shutDown {false};
+};
+
+} // namespace lunette
