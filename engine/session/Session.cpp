@@ -621,6 +621,44 @@ int Session::processMutations()
     return count;
 }
 
+Expected<void, LuaError> Session::reloadFile(const QString& trackingKey)
+{
+    lua_State* L = m_lua->state();
+    LuaStackGuard guard(L);
+    QFile file(m_site->root() + u'/' + trackingKey);
+    if (!file.open(QIODevice::ReadOnly)) {
+        LuaError error;
+        error.kind = LuaError::Kind::Internal;
+        error.message = u"cannot read "_s + trackingKey + u": "_s + file.errorString();
+        return unexpected(std::move(error));
+    }
+    auto setReloading = [&](bool on) {
+        m_reloading = on;
+        lua_getglobal(L, "session");
+        if (lua_istable(L, -1)) {
+            lua_pushboolean(L, on);
+            lua_setfield(L, -2, "reloading");
+        }
+        lua_pop(L, 1);
+    };
+    m_runtime.push(L);
+    lua_getfield(L, -1, "runModule");
+    lua_remove(L, -2);
+    lua::pushString(L, trackingKey);
+    lua::pushString(L, QFileInfo(trackingKey).path());
+    if (auto loaded = m_lua->load(file.readAll(), trackingKey); !loaded) {
+        lua_pop(L, 3);
+        return unexpected(loaded.error());
+    }
+    setReloading(true);
+    auto called = m_lua->call(3, 0);
+    setReloading(false);
+    if (!called)
+        return unexpected(called.error());
+    processMutations();
+    return {};
+}
+
 bool Session::isLoaded(const QString& trackingKey)
 {
     lua_State* L = m_lua->state();

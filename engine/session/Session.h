@@ -97,6 +97,11 @@ public:
     bool reloading() const { return m_reloading; }
     // Run the prelude's mutation queue; returns how many prototypes were processed.
     int processMutations();
+    // Hot reload of one Lua file (tracking key, relative to the site root): with
+    // session.reloading = true, re-run it as that module, then process the prototype mutations
+    // (digest §5.3, §7.1). On a load or runtime error nothing was replaced and the error is
+    // returned. Runs inside the caller's turn (wrap it in runTurn).
+    Expected<void, LuaError> reloadFile(const QString& trackingKey);
     // Whether the file with this tracking key was loaded by this session.
     bool isLoaded(const QString& trackingKey);
 

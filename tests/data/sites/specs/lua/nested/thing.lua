@@ -1,0 +1,1 @@
+return { where = "lua/nested/thing.lua" }

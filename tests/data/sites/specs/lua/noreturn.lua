@@ -1,0 +1,1 @@
+loadedNoReturn = (loadedNoReturn or 0) + 1
