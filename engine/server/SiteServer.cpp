@@ -1,0 +1,828 @@
+#include "SiteServer.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <QAbstractHttpServer>
+#include <QEventLoop>
+#include <QFile>
+#include <QFileInfo>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QLoggingCategory>
+#include <QNetworkRequest>
+#include <QPointer>
+#include <QRandomGenerator>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
+#include <QTimer>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+#include "server/Authorizer.h"
+#include "site/MimeTypes.h"
+#include "site/Site.h"
+
+using namespace Qt::StringLiterals;
+
+namespace lunette {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcServer, "lunette.server")
+
+// A message larger than this closes the connection inside QWebSocket (1009, too big), before it
+// is ever buffered whole; smaller ones above maxFrameBytes get a bad-message error instead.
+constexpr qint64 kHardMessageCap = 64 * 1024 * 1024;
+// stop(): how long closing WebSockets get to finish their closing handshake.
+constexpr int kCloseWaitMs = 1000;
+// A refused WebSocket that does not answer our close frame is dropped after this.
+constexpr int kRefusedAbortMs = 2000;
+
+constexpr QLatin1StringView kResourceRoot(":/lunette/web");
+
+using Status = QHttpServerResponder::StatusCode;
+using HeaderPairs = QList<QPair<QByteArray, QByteArray>>;
+
+// Process-wide: SessionService.h promises ids are never reused within a process.
+std::atomic<ConnectionId> g_nextConnectionId { 1 };
+
+QString randomToken()
+{
+    std::array<quint32, 8> words {}; // 32 bytes = 256 bits
+    QRandomGenerator::system()->fillRange(words.data(), words.size());
+    const QByteArray bytes(reinterpret_cast<const char*>(words.data()), sizeof(words));
+    return QString::fromLatin1(bytes.toHex());
+}
+
+bool isSessionId(QStringView text)
+{
+    if (text.size() != 32)
+        return false;
+    for (const QChar c : text) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+QByteArray sessionCookie(const QString& sessionId)
+{
+    // Readable by the page's script (no HttpOnly): the client finds its session id in it.
+    return "ui-session=" + sessionId.toLatin1() + "; Path=/; SameSite=Lax";
+}
+
+struct Reply
+{
+    Status status = Status::Ok;
+    QByteArray contentType;
+    QByteArray body;
+    std::vector<std::pair<QByteArray, QByteArray>> headers;
+};
+
+Reply textReply(Status status, const QByteArray& text)
+{
+    return Reply { status, QByteArrayLiteral("text/plain; charset=utf-8"), text + '\n', {} };
+}
+
+QByteArray htmlPage(const QString& title, const QString& body)
+{
+    const QString page = u"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                         "<title>"_s
+        + title.toHtmlEscaped()
+        + u"</title>\n<style>body{font-family:system-ui,sans-serif;margin:3em auto;max-width:48em;"
+          "padding:0 1em;color:#222}pre{background:#f6f6f6;border:1px solid #ddd;padding:1em;"
+          "overflow:auto;white-space:pre-wrap}.where{color:#666}a{color:#0b57d0}</style>\n"
+          "</head>\n<body>\n"_s
+        + body + u"\n</body>\n</html>\n"_s;
+    return page.toUtf8();
+}
+
+Reply htmlReply(Status status, QByteArray html)
+{
+    return Reply { status, QByteArrayLiteral("text/html; charset=utf-8"), std::move(html), {} };
+}
+
+Reply sessionEndedReply()
+{
+    return htmlReply(Status::NotFound,
+        htmlPage(u"Session ended"_s,
+            u"<h1>This session has ended</h1>\n"
+            "<p><a href=\"/\">This session has ended — start a new one</a></p>"_s));
+}
+
+Reply createFailedReply(const SessionService::Created& created)
+{
+    QString body = u"<h1>The site failed to start</h1>\n"_s;
+    if (!created.location.isEmpty())
+        body += u"<p class=\"where\">in <code>"_s + created.location.toHtmlEscaped()
+            + u"</code></p>\n"_s;
+    const QString error = created.error.isEmpty() ? u"unknown error"_s : created.error;
+    body += u"<pre>"_s + error.toHtmlEscaped() + u"</pre>\n<p><a href=\"/\">Retry</a></p>"_s;
+    return htmlReply(Status::InternalServerError, htmlPage(u"Lua error"_s, body));
+}
+
+void writeReply(
+    QHttpServerResponder& responder, const Reply& reply, bool head, const QByteArray& tokenCookie)
+{
+    // Written field by field: QHttpServerResponder::write() takes a fixed initializer list and
+    // always sends a body, and HEAD must announce the length without sending one.
+    responder.writeStatusLine(reply.status);
+    if (!reply.contentType.isEmpty())
+        responder.writeHeader(QByteArrayLiteral("Content-Type"), reply.contentType);
+    responder.writeHeader(
+        QByteArrayLiteral("Content-Length"), QByteArray::number(reply.body.size()));
+    responder.writeHeader(
+        QByteArrayLiteral("X-Content-Type-Options"), QByteArrayLiteral("nosniff"));
+    // Everything is live-edited while a site runs (hot reload): always revalidate.
+    responder.writeHeader(QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache"));
+    // The first URL carries ?token=; a link out of the page must not leak it.
+    responder.writeHeader(QByteArrayLiteral("Referrer-Policy"), QByteArrayLiteral("no-referrer"));
+    for (const auto& [name, value] : reply.headers)
+        responder.writeHeader(name, value);
+    if (!tokenCookie.isEmpty())
+        responder.writeHeader(QByteArrayLiteral("Set-Cookie"), tokenCookie);
+    responder.writeBody(head ? QByteArray() : reply.body);
+}
+
+// What the Authorizer needs, from a list of raw headers and the request URL.
+Authorizer::Request authRequest(const HeaderPairs& headers, const QUrl& url, bool webSocket)
+{
+    Authorizer::Request request;
+    request.webSocket = webSocket;
+    for (const auto& [name, value] : headers) {
+        const QByteArray lower = name.toLower();
+        if (lower == "host") {
+            request.hosts.append(value);
+        } else if (lower == "cookie") {
+            request.cookies.append(value);
+        } else if (lower == "authorization") {
+            request.authorizations.append(value);
+        } else if (lower == "origin") {
+            request.hasOrigin = true;
+            request.origin = value;
+        }
+    }
+    const QUrlQuery query(url);
+    if (query.hasQueryItem(u"token"_s)) {
+        request.hasQueryToken = true;
+        request.queryToken = query.queryItemValue(u"token"_s, QUrl::FullyDecoded).toUtf8();
+    }
+    return request;
+}
+
+// The segments of a path below a prefix, each percent-decoded; nullopt when a segment is a dot
+// segment or decodes to something containing a separator.
+std::optional<QString> safeRelativePath(QStringView encoded)
+{
+    QStringList segments;
+    for (const QStringView raw : encoded.tokenize(u'/', Qt::SkipEmptyParts)) {
+        const QString segment = QUrl::fromPercentEncoding(raw.toUtf8());
+        if (segment == "."_L1 || segment == ".."_L1 || segment.contains(u'/')
+            || segment.contains(u'\\') || segment.contains(QChar(0)))
+            return std::nullopt;
+        segments.append(segment);
+    }
+    return segments.join(u'/');
+}
+
+std::optional<QByteArray> readFile(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    return file.readAll();
+}
+
+QString describeListenError(const QTcpServer& server)
+{
+    switch (server.serverError()) {
+    case QAbstractSocket::AddressInUseError:
+        return u"address in use"_s;
+    case QAbstractSocket::SocketAccessError:
+        return u"permission denied"_s;
+    case QAbstractSocket::SocketAddressNotAvailableError:
+        return u"address not available"_s;
+    default:
+        return server.errorString();
+    }
+}
+
+QString hostAndPort(const QHostAddress& host, quint16 port)
+{
+    const QString address = host.toString();
+    return (host.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address + u']' : address)
+        + u':' + QString::number(port);
+}
+
+// Every accepted socket gets TCP_NODELAY before the HTTP server sees it: without it a reply
+// written in two pieces waits for the peer's delayed ACK (~40 ms).
+class TcpServer final : public QTcpServer
+{
+public:
+    TcpServer(std::function<void(const QTcpSocket&)> hook) : m_hook(std::move(hook)) { }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto* socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            qCWarning(
+                lcServer, "cannot accept a connection: %s", qUtf8Printable(socket->errorString()));
+            delete socket;
+            return;
+        }
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        if (m_hook)
+            m_hook(*socket);
+        addPendingConnection(socket);
+    }
+
+private:
+    std::function<void(const QTcpSocket&)> m_hook;
+};
+
+class HttpServer final : public QAbstractHttpServer
+{
+public:
+    using Handler
+        = std::function<void(const QHttpServerRequest&, QTcpSocket*, QHttpServerResponder&&)>;
+
+    HttpServer(Handler handler, QObject* parent)
+        : QAbstractHttpServer(parent), m_handler(std::move(handler))
+    {
+    }
+
+protected:
+    bool handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) override
+    {
+        // Qt 6.4.2 asks handleRequest first for an upgrade request and performs the WebSocket
+        // handshake only when it returns true without having answered; the new socket is then
+        // checked (token, Host, Origin, session) before any frame is read (acceptWebSocket).
+        if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+            return true;
+        m_handler(request, socket, makeResponder(request, socket));
+        return true;
+    }
+
+    void missingHandler(const QHttpServerRequest& request, QTcpSocket* socket) override
+    {
+        // Not reached (handleRequest answers everything); kept as the interface demands.
+        auto responder = makeResponder(request, socket);
+        writeReply(responder, textReply(Status::NotFound, "not found"), false, {});
+    }
+
+private:
+    Handler m_handler;
+};
+
+// An HTTP response that waits for the session layer (executor thread). Completed on the server
+// thread; dropped if the client went away meanwhile.
+struct PendingReply
+{
+    QHttpServerResponder responder;
+    QPointer<QTcpSocket> socket;
+    bool head = false;
+    QByteArray tokenCookie;
+
+    bool clientGone() const
+    {
+        return !socket || socket->state() != QAbstractSocket::ConnectedState;
+    }
+};
+
+} // namespace
+
+// Everything that lives on the server thread: the HTTP server, the WebSockets, the routes.
+class SiteServer::Core final : public QObject
+{
+public:
+    Core(std::shared_ptr<const Site> site, SessionService& service, const Options& options,
+        const QString& token, std::shared_ptr<Gate> gate)
+        : m_site(std::move(site))
+        , m_service(service)
+        , m_options(options)
+        , m_token(token.toUtf8())
+        , m_gate(std::move(gate))
+    {
+    }
+
+    Expected<quint16, QString> listen();
+    void shutdown();
+
+    void send(ConnectionId id, const QByteArray& frame);
+    void close(ConnectionId id, quint16 code, const QString& reason);
+
+private:
+    void handleRequest(
+        const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder);
+    void createSession(std::shared_ptr<PendingReply> pending);
+    void sendVariables(const QString& sessionId, std::shared_ptr<PendingReply> pending);
+    void finishCreate(PendingReply& pending, const SessionService::Created& created);
+    void finishVariables(PendingReply& pending, const SessionService::VariablesSnapshot& snapshot);
+    Reply sessionReply(const QString& sessionId, QStringView rest) const;
+    Reply staticReply(QStringView path) const;
+    Reply resourceReply(QStringView relative) const;
+    Reply pageReply() const;
+
+    void onNewWebSocket();
+    void acceptWebSocket(QWebSocket* socket);
+    void refuseWebSocket(QWebSocket* socket, const QString& reason);
+    void deliver(ConnectionId id, const QByteArray& frame);
+    void onDisconnected(ConnectionId id);
+
+    std::shared_ptr<const Site> m_site;
+    SessionService& m_service;
+    const Options m_options;
+    const QByteArray m_token;
+    std::shared_ptr<Gate> m_gate;
+    std::optional<Authorizer> m_auth; // built once the port is known
+    HttpServer* m_http = nullptr;
+    std::map<ConnectionId, QWebSocket*> m_sockets;
+};
+
+// Hands closures from other threads to the Core on the server thread. Closed (under its mutex)
+// before the Core is destroyed, so nothing is ever queued to a dead object; what was queued
+// before is discarded with the Core's posted events.
+class SiteServer::Gate final
+{
+public:
+    void open(Core* core)
+    {
+        std::lock_guard lock(m_mutex);
+        m_core = core;
+    }
+
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_core = nullptr;
+    }
+
+    // fn(Core&) runs later on the server thread; returns false (fn dropped) once closed.
+    template <typename F> bool post(F fn)
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_core)
+            return false;
+        Core* core = m_core;
+        QMetaObject::invokeMethod(
+            core, [core, fn = std::move(fn)]() { fn(*core); }, Qt::QueuedConnection);
+        return true;
+    }
+
+private:
+    std::mutex m_mutex;
+    Core* m_core = nullptr;
+};
+
+Expected<quint16, QString> SiteServer::Core::listen()
+{
+    m_http = new HttpServer(
+        [this](const QHttpServerRequest& request, QTcpSocket* socket,
+            QHttpServerResponder&& responder) {
+            handleRequest(request, socket, std::move(responder));
+        },
+        this);
+    // Connected before listening: QAbstractHttpServer drops upgrades nobody listens for.
+    connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Core::onNewWebSocket);
+
+    auto* tcp = new TcpServer(m_options.acceptedSocketHook);
+    if (!tcp->listen(m_options.host, m_options.port)) {
+        const QString error = u"cannot listen on %1: %2"_s.arg(
+            hostAndPort(m_options.host, m_options.port), describeListenError(*tcp));
+        delete tcp;
+        return unexpected(error);
+    }
+    const quint16 port = tcp->serverPort();
+    m_auth.emplace(m_token, m_options.host, port);
+    m_http->bind(tcp); // takes ownership
+    return port;
+}
+
+void SiteServer::Core::shutdown()
+{
+    if (!m_http)
+        return;
+    for (QTcpServer* server : m_http->servers())
+        server->close(); // no new connections
+
+    // Going away (1001) for every session connection; give the closing handshakes a moment so
+    // clients see a clean close rather than a reset.
+    QEventLoop loop;
+    int closing = 0;
+    const auto sockets = std::exchange(m_sockets, {});
+    for (const auto& [id, socket] : sockets) {
+        disconnect(socket, nullptr, this, nullptr);
+        m_service.closeConnection(id);
+        if (socket->state() != QAbstractSocket::ConnectedState)
+            continue;
+        ++closing;
+        connect(socket, &QWebSocket::disconnected, &loop, [&closing, &loop] {
+            if (--closing == 0)
+                loop.quit();
+        });
+        socket->close(QWebSocketProtocol::CloseCodeGoingAway, u"server stopping"_s);
+    }
+    if (closing > 0) {
+        QTimer::singleShot(kCloseWaitMs, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    for (const auto& [id, socket] : sockets)
+        delete socket;
+    // Refused sockets still closing, and the HTTP server with its open connections.
+    const auto children = findChildren<QWebSocket*>(Qt::FindDirectChildrenOnly);
+    for (QWebSocket* socket : children)
+        delete socket;
+    delete std::exchange(m_http, nullptr);
+}
+
+void SiteServer::Core::handleRequest(
+    const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder)
+{
+    const QUrl url = request.url();
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
+    const Authorizer::Decision decision = m_auth->check(authRequest(request.headers(), url, false));
+    if (!decision.allowed()) {
+        // No CORS headers, ever: another origin's script must not read even this.
+        writeReply(responder, textReply(Status::Forbidden, Authorizer::message(decision.verdict)),
+            head, {});
+        return;
+    }
+    const QByteArray tokenCookie = decision.tokenFromQuery ? m_auth->tokenCookie() : QByteArray();
+
+    if (request.method() != QHttpServerRequest::Method::Get && !head) {
+        Reply reply = textReply(Status::MethodNotAllowed, "method not allowed");
+        reply.headers.emplace_back("Allow", "GET, HEAD");
+        writeReply(responder, reply, head, tokenCookie);
+        return;
+    }
+
+    const QString path = url.path(QUrl::FullyEncoded);
+    if (path == u"/"_s) {
+        createSession(std::make_shared<PendingReply>(
+            PendingReply { std::move(responder), socket, head, tokenCookie }));
+        return;
+    }
+
+    const QStringView rest = QStringView(path).mid(1); // without the leading '/'
+    const qsizetype slash = rest.indexOf(u'/');
+    const QStringView first = slash < 0 ? rest : rest.left(slash);
+    const QStringView below = slash < 0 ? QStringView() : rest.mid(slash);
+
+    Reply reply;
+    if (first == u"lunette"_s) {
+        reply = resourceReply(below);
+    } else if (first == u"ws"_s) {
+        reply = textReply(Status::BadRequest, "a WebSocket upgrade was expected");
+    } else if (isSessionId(first)) {
+        const QString sessionId = first.toString();
+        if (!m_service.hasSession(sessionId)) {
+            reply = sessionEndedReply();
+        } else if (below == u"/variables.json"_s) {
+            sendVariables(sessionId,
+                std::make_shared<PendingReply>(
+                    PendingReply { std::move(responder), socket, head, tokenCookie }));
+            return;
+        } else {
+            reply = sessionReply(sessionId, below);
+        }
+    } else {
+        reply = staticReply(path);
+    }
+    writeReply(responder, reply, head, tokenCookie);
+}
+
+void SiteServer::Core::createSession(std::shared_ptr<PendingReply> pending)
+{
+    m_service.createSession(
+        [gate = m_gate, pending = std::move(pending)](const SessionService::Created& created) {
+            gate->post([pending, created](Core& core) { core.finishCreate(*pending, created); });
+        });
+}
+
+void SiteServer::Core::finishCreate(PendingReply& pending, const SessionService::Created& created)
+{
+    if (pending.clientGone())
+        return;
+    Reply reply;
+    if (created.ok() && isSessionId(created.sessionId)) {
+        reply = textReply(Status::TemporaryRedirect, "redirecting to the new session");
+        reply.headers.emplace_back("Location", '/' + created.sessionId.toLatin1());
+        reply.headers.emplace_back("Set-Cookie", sessionCookie(created.sessionId));
+    } else if (created.ok()) {
+        qCWarning(lcServer, "the session layer returned a malformed id");
+        reply = textReply(Status::InternalServerError, "internal error: bad session id");
+    } else {
+        reply = createFailedReply(created);
+    }
+    writeReply(pending.responder, reply, pending.head, pending.tokenCookie);
+}
+
+void SiteServer::Core::sendVariables(
+    const QString& sessionId, std::shared_ptr<PendingReply> pending)
+{
+    m_service.variables(sessionId,
+        [gate = m_gate, pending = std::move(pending)](
+            const SessionService::VariablesSnapshot& snapshot) {
+            gate->post(
+                [pending, snapshot](Core& core) { core.finishVariables(*pending, snapshot); });
+        });
+}
+
+void SiteServer::Core::finishVariables(
+    PendingReply& pending, const SessionService::VariablesSnapshot& snapshot)
+{
+    if (pending.clientGone())
+        return;
+    Reply reply;
+    if (snapshot.found) {
+        reply = Reply { Status::Ok, QByteArrayLiteral("application/json"), snapshot.json, {} };
+        reply.headers.emplace_back("X-Change-Count", QByteArray::number(snapshot.changeCount));
+    } else {
+        reply = Reply { Status::NotFound, QByteArrayLiteral("application/json"),
+            QByteArrayLiteral("{\"error\":\"session not found\"}"), {} };
+    }
+    writeReply(pending.responder, reply, pending.head, pending.tokenCookie);
+}
+
+Reply SiteServer::Core::sessionReply(const QString& sessionId, QStringView rest) const
+{
+    Reply reply;
+    if (rest == u"/variables"_s) {
+        const auto html = readFile(kResourceRoot + u"/variables.html"_s);
+        reply = html ? htmlReply(Status::Ok, *html)
+                     : textReply(Status::InternalServerError, "variables.html is missing");
+    } else {
+        reply = pageReply();
+    }
+    reply.headers.emplace_back("Set-Cookie", sessionCookie(sessionId));
+    return reply;
+}
+
+Reply SiteServer::Core::pageReply() const
+{
+    // The site's own page when it has one, else the engine's default page.
+    if (m_site->hasHtml()) {
+        const auto index = m_site->resolveStatic(u"/index.html");
+        if (index) {
+            if (const auto html = readFile(*index))
+                return htmlReply(Status::Ok, *html);
+        }
+    }
+    if (const auto html = readFile(kResourceRoot + u"/default-index.html"_s))
+        return htmlReply(Status::Ok, *html);
+    return textReply(Status::InternalServerError, "default-index.html is missing");
+}
+
+Reply SiteServer::Core::staticReply(QStringView path) const
+{
+    const auto file = m_site->resolveStatic(path);
+    if (!file) {
+        if (file.error().kind == StaticError::Kind::Forbidden)
+            return textReply(Status::Forbidden, "forbidden");
+        return textReply(Status::NotFound, "not found");
+    }
+    const auto content = readFile(*file);
+    if (!content)
+        return textReply(Status::NotFound, "not found");
+    return Reply { Status::Ok, mimeTypeFor(*file), *content, {} };
+}
+
+Reply SiteServer::Core::resourceReply(QStringView relative) const
+{
+    const auto name = safeRelativePath(relative);
+    if (!name)
+        return textReply(Status::Forbidden, "forbidden");
+    const QString path = kResourceRoot + u'/' + *name;
+    if (name->isEmpty() || !QFileInfo(path).isFile())
+        return textReply(Status::NotFound, "not found");
+    const auto content = readFile(path);
+    if (!content)
+        return textReply(Status::NotFound, "not found");
+    return Reply { Status::Ok, mimeTypeFor(path), *content, {} };
+}
+
+void SiteServer::Core::onNewWebSocket()
+{
+    while (m_http && m_http->hasPendingWebSocketConnections()) {
+        std::unique_ptr<QWebSocket> socket = m_http->nextPendingWebSocketConnection();
+        if (!socket)
+            break;
+        QWebSocket* raw = socket.release();
+        raw->setParent(this);
+        acceptWebSocket(raw);
+    }
+}
+
+void SiteServer::Core::acceptWebSocket(QWebSocket* socket)
+{
+    // Qt 6.4 has already answered the upgrade; nothing from this socket is read or answered
+    // until every check below has passed.
+    const QUrl url = socket->requestUrl();
+    const QString path = url.path(QUrl::FullyEncoded);
+    QStringView sessionId;
+    if (path.startsWith(u"/ws/"_s)) {
+        const QStringView rest = QStringView(path).mid(4);
+        sessionId = rest.left(rest.indexOf(u'/'));
+    }
+
+    const QNetworkRequest request = socket->request();
+    HeaderPairs headers;
+    for (const QByteArray& name : request.rawHeaderList())
+        headers.append({ name, request.rawHeader(name) });
+    Authorizer::Request auth = authRequest(headers, url, true);
+    // QWebSocket parses Origin itself; trust its view when the raw header list lacks it.
+    if (!auth.hasOrigin && !socket->origin().isEmpty()) {
+        auth.hasOrigin = true;
+        auth.origin = socket->origin().toUtf8();
+    }
+    const Authorizer::Decision decision = m_auth->check(auth);
+    if (!decision.allowed()) {
+        refuseWebSocket(socket, QString::fromLatin1(Authorizer::message(decision.verdict)));
+        return;
+    }
+    if (!isSessionId(sessionId)) {
+        refuseWebSocket(socket, u"not found: no such WebSocket endpoint"_s);
+        return;
+    }
+    const QString sid = sessionId.toString();
+    if (!m_service.hasSession(sid)) {
+        refuseWebSocket(socket, u"not found: this session has ended"_s);
+        return;
+    }
+
+    const ConnectionId id = g_nextConnectionId.fetch_add(1);
+    const qint64 cap = std::max(kHardMessageCap, m_options.maxFrameBytes);
+    socket->setMaxAllowedIncomingMessageSize(static_cast<quint64>(cap));
+    socket->setMaxAllowedIncomingFrameSize(static_cast<quint64>(cap));
+    m_sockets.emplace(id, socket);
+    m_service.openConnection(sid, id);
+
+    connect(socket, &QWebSocket::textMessageReceived, this,
+        [this, id](const QString& message) { deliver(id, message.toUtf8()); });
+    // Binary frames are handed over as they are: the session layer validates UTF-8 and JSON and
+    // answers bad-message, as for any other malformed frame.
+    connect(socket, &QWebSocket::binaryMessageReceived, this,
+        [this, id](const QByteArray& message) { deliver(id, message); });
+    connect(socket, &QWebSocket::disconnected, this, [this, id] { onDisconnected(id); });
+}
+
+void SiteServer::Core::refuseWebSocket(QWebSocket* socket, const QString& reason)
+{
+    qCInfo(lcServer, "WebSocket %s refused: %s", qUtf8Printable(socket->requestUrl().path()),
+        qUtf8Printable(reason));
+    // Close code 1008 (policy violation) and nothing else; a client that never answers the close
+    // frame is cut off.
+    connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(kRefusedAbortMs, socket, [socket] { socket->abort(); });
+    socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+}
+
+void SiteServer::Core::deliver(ConnectionId id, const QByteArray& frame)
+{
+    if (frame.size() > m_options.maxFrameBytes) {
+        send(id,
+            QByteArrayLiteral("{\"type\":\"error\",\"data\":{\"code\":\"bad-message\","
+                              "\"description\":\"frame too large (")
+                + QByteArray::number(frame.size()) + " bytes, limit "
+                + QByteArray::number(m_options.maxFrameBytes) + ")\"}}");
+        return;
+    }
+    m_service.receiveFrame(id, frame);
+}
+
+void SiteServer::Core::onDisconnected(ConnectionId id)
+{
+    const auto it = m_sockets.find(id);
+    if (it == m_sockets.end())
+        return;
+    QWebSocket* socket = it->second;
+    m_sockets.erase(it);
+    m_service.closeConnection(id);
+    socket->deleteLater();
+}
+
+void SiteServer::Core::send(ConnectionId id, const QByteArray& frame)
+{
+    const auto it = m_sockets.find(id);
+    if (it == m_sockets.end())
+        return;
+    // One message per frame, pushed to the kernel now rather than on the next loop turn.
+    it->second->sendTextMessage(QString::fromUtf8(frame));
+    it->second->flush();
+}
+
+void SiteServer::Core::close(ConnectionId id, quint16 code, const QString& reason)
+{
+    const auto it = m_sockets.find(id);
+    if (it == m_sockets.end())
+        return;
+    it->second->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+SiteServer::SiteServer(std::shared_ptr<const Site> site, SessionService& service, Options options)
+    : m_site(std::move(site))
+    , m_service(service)
+    , m_options(std::move(options))
+    , m_token(m_options.token.isEmpty() ? randomToken() : m_options.token)
+    , m_gate(std::make_shared<Gate>())
+{
+    Q_ASSERT(m_site);
+    m_service.setConnectionSink(this);
+}
+
+SiteServer::~SiteServer()
+{
+    stop();
+    m_service.setConnectionSink(nullptr);
+}
+
+Expected<void, QString> SiteServer::start()
+{
+    if (m_thread)
+        return unexpected(u"the server is already running"_s);
+
+    m_thread = std::make_unique<QThread>();
+    m_thread->setObjectName(u"lunette-server"_s);
+    auto* core = new Core(m_site, m_service, m_options, m_token, m_gate);
+    core->moveToThread(m_thread.get());
+    // The Core is deleted on its own thread, as the thread finishes.
+    connect(m_thread.get(), &QThread::finished, core, &QObject::deleteLater);
+    m_thread->start();
+
+    Expected<quint16, QString> listening = unexpected(QString());
+    QMetaObject::invokeMethod(
+        core, [&listening, core] { listening = core->listen(); }, Qt::BlockingQueuedConnection);
+    if (!listening) {
+        m_thread->quit();
+        m_thread->wait();
+        m_thread.reset();
+        return unexpected(listening.error());
+    }
+    m_core = core;
+    m_gate->open(core);
+    m_port.store(*listening);
+    qCInfo(lcServer, "serving %s on %s", qUtf8Printable(m_site->root()), qUtf8Printable(origin()));
+    return {};
+}
+
+void SiteServer::stop()
+{
+    if (!m_thread)
+        return;
+    Q_ASSERT(QThread::currentThread() != m_thread.get());
+    m_gate->close(); // frames from the session layer are dropped from now on
+    QMetaObject::invokeMethod(
+        m_core, [core = m_core] { core->shutdown(); }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    m_thread.reset();
+    m_core = nullptr;
+    m_port.store(0);
+}
+
+QString SiteServer::hostForUrls() const
+{
+    const QHostAddress& host = m_options.host;
+    if (host == QHostAddress(QHostAddress::LocalHostIPv6)
+        || host == QHostAddress(QHostAddress::AnyIPv6))
+        return u"[::1]"_s;
+    if (host.isLoopback() || host == QHostAddress(QHostAddress::Any)
+        || host == QHostAddress(QHostAddress::AnyIPv4))
+        return u"127.0.0.1"_s;
+    return host.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + host.toString() + u']'
+                                                            : host.toString();
+}
+
+QString SiteServer::origin() const
+{
+    return u"http://"_s + hostForUrls() + u':' + QString::number(port());
+}
+
+QUrl SiteServer::url() const
+{
+    QUrl url(origin() + u"/"_s);
+    url.setQuery(u"token="_s + m_token);
+    return url;
+}
+
+void SiteServer::sendFrame(ConnectionId id, const QByteArray& frame)
+{
+    m_gate->post([id, frame](Core& core) { core.send(id, frame); });
+}
+
+void SiteServer::closeConnection(ConnectionId id, quint16 code, const QString& reason)
+{
+    m_gate->post([id, code, reason](Core& core) { core.close(id, code, reason); });
+}
+
+} // namespace lunette

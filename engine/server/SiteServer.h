@@ -1,0 +1,107 @@
+#pragma once
+
+// SiteServer: the loopback HTTP + WebSocket server of one site (ARCHITECTURE.md "Threads",
+// "Security model"; PROTOCOL.md "HTTP", "Transport rules").
+//
+// It runs on its own thread: neither the GUI thread nor the Lua executor ever does network I/O.
+// It authorizes every request (Authorizer), serves the pages and the site's static files, and
+// hands session work to a SessionService; frames coming back from the session layer arrive
+// through the ConnectionSink interface, from the executor thread, and are written on the server
+// thread, one WebSocket message per frame.
+//
+// Routes (GET and HEAD; anything else is 405):
+//   /                         create a session → 307 to /<sid> (500 page if main.lua fails)
+//   /<sid>, /<sid>/…          the page: the site's html/index.html, else the engine's default
+//   /<sid>/variables          the variable browser
+//   /<sid>/variables.json     SessionService::variables, header X-Change-Count
+//   /<32 hex> (no session)    404 "this session has ended"
+//   /lunette/<file>           the engine's web resources (resources/web/)
+//   /ws/<sid>[/…]             the WebSocket of a session (upgrade only)
+//   anything else             a static file from the site's html/ folder
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+#include "lua/Expected.h"
+#include "server/SessionService.h"
+
+class QTcpSocket;
+class QThread;
+
+namespace lunette {
+
+class Site;
+
+struct SiteServerOptions
+{
+    QHostAddress host = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 0; // 0: any free port
+    // The launch token. Empty: 32 random bytes from the system generator, as 64 hex characters.
+    QString token;
+    // Larger incoming WebSocket messages are answered with a bad-message error (the connection
+    // stays open). Messages above max(64 MiB, maxFrameBytes) close the connection (1009).
+    qint64 maxFrameBytes = 16 * 1024 * 1024;
+    // Test hook: called on the server thread for every accepted TCP connection, after its socket
+    // options are set and before anything is read from it.
+    std::function<void(const QTcpSocket&)> acceptedSocketHook;
+};
+
+class SiteServer final : public QObject, public ConnectionSink
+{
+    Q_OBJECT
+
+public:
+    using Options = SiteServerOptions;
+
+    // Registers itself as the service's connection sink (and unregisters, with nullptr, in the
+    // destructor). The service must outlive the server.
+    SiteServer(std::shared_ptr<const Site> site, SessionService& service, Options options = {});
+    // Calls stop().
+    ~SiteServer() override;
+
+    SiteServer(const SiteServer&) = delete;
+    SiteServer& operator=(const SiteServer&) = delete;
+
+    // Starts the server thread and listens; blocks until listening or failed
+    // ("cannot listen on 127.0.0.1:8080: address in use").
+    Expected<void, QString> start();
+    // Closes every WebSocket with 1001 (going away) and every HTTP connection, then joins the
+    // server thread. Frames handed to the sink afterwards are dropped. Idempotent.
+    void stop();
+
+    bool isListening() const { return m_port.load() != 0; }
+    // The port actually listened on (0 before start and after stop).
+    quint16 port() const { return m_port.load(); }
+    QString token() const { return m_token; }
+    // The URL to open in a browser: http://127.0.0.1:PORT/?token=TOKEN
+    QUrl url() const;
+    // The server's own origin, http://127.0.0.1:PORT (what a page's WebSocket sends as Origin).
+    QString origin() const;
+
+    // ConnectionSink (called from the executor thread; thread-safe).
+    void sendFrame(ConnectionId id, const QByteArray& frame) override;
+    void closeConnection(ConnectionId id, quint16 code, const QString& reason) override;
+
+private:
+    class Core;
+    class Gate;
+
+    QString hostForUrls() const;
+
+    std::shared_ptr<const Site> m_site;
+    SessionService& m_service;
+    Options m_options;
+    QString m_token;
+    std::atomic<quint16> m_port { 0 };
+    std::unique_ptr<QThread> m_thread;
+    Core* m_core = nullptr; // lives on m_thread; deleted when the thread finishes
+    std::shared_ptr<Gate> m_gate;
+};
+
+} // namespace lunette
