@@ -1,12 +1,16 @@
 // lunette-server: the headless Lunette (no GUI libraries; links only lunette_engine).
 //
-// This milestone has no HTTP server yet, so the binary is a site checker: `--check` validates the
-// site folder and compiles lua/main.lua in a sandboxed LuaState on the executor thread. Serving
-// (--port, --host, --token, --print-url) arrives with the server subsystem.
+//   lunette-server SITE [--port N] [--host H] [--token T] [--print-url] [--session-timeout S]
+//   lunette-server SITE --check
 //
-// Exit codes: 0 check passed, 1 lua/main.lua does not compile (or the engine failed),
-// 2 usage error or not a site folder, 3 serving requested (not available yet).
+// Serves the site on loopback HTTP + WebSocket and prints its URL with the launch token (open it
+// in a browser). --check validates the site and compiles its entry script, then exits.
+// SIGINT/SIGTERM shut down gracefully (sessions closed, clients told "going away").
+//
+// Exit codes: 0 OK, 1 the entry script does not compile (or the engine failed), 2 usage error or
+// not a site folder, 3 cannot listen.
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -22,6 +26,9 @@
 
 #include "lua/LuaExecutor.h"
 #include "lua/LuaState.h"
+#include "server/SiteServer.h"
+#include "session/SessionManager.h"
+#include "site/Site.h"
 
 using namespace Qt::StringLiterals;
 
@@ -30,7 +37,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitLuaError = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitNotServing = 3;
+constexpr int kExitListen = 3;
 
 void printLine(std::FILE* stream, const QString& text)
 {
@@ -42,6 +49,13 @@ int fail(int code, const QString& message)
 {
     printLine(stderr, u"lunette-server: "_s + message);
     return code;
+}
+
+// SIGINT/SIGTERM: quit the event loop; the normal shutdown path runs after exec() returns.
+void onSignal(int)
+{
+    QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit,
+                              Qt::QueuedConnection);
 }
 
 } // namespace
@@ -58,7 +72,7 @@ int main(int argc, char* argv[])
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption checkOption(
-        u"check"_s, u"Validate the site and compile lua/main.lua, then exit (0 = OK)."_s);
+        u"check"_s, u"Validate the site and compile its entry script, then exit (0 = OK)."_s);
     const QCommandLineOption portOption(
         u"port"_s, u"TCP port to listen on (default 0: any free port)."_s, u"N"_s, u"0"_s);
     const QCommandLineOption hostOption(
@@ -66,8 +80,11 @@ int main(int argc, char* argv[])
     const QCommandLineOption tokenOption(
         u"token"_s, u"Access token (default: a random one per launch)."_s, u"T"_s);
     const QCommandLineOption printUrlOption(
-        u"print-url"_s, u"Print the site's URL (with its token) once listening."_s);
-    parser.addOptions({ checkOption, portOption, hostOption, tokenOption, printUrlOption });
+        u"print-url"_s, u"Print only the site's URL (with its token) on stdout once listening."_s);
+    const QCommandLineOption timeoutOption(u"session-timeout"_s,
+        u"End sessions idle (no connection) for this many seconds (default 86400; 0 = never)."_s,
+        u"S"_s, u"86400"_s);
+    parser.addOptions({ checkOption, portOption, hostOption, tokenOption, printUrlOption, timeoutOption });
     parser.addPositionalArgument(u"site"_s, u"The site folder."_s, u"SITE"_s);
 
     if (!parser.parse(QCoreApplication::arguments()))
@@ -86,35 +103,35 @@ int main(int argc, char* argv[])
     if (!portOk || port > 65535)
         return fail(kExitUsage, u"--port: not a port number: "_s + parser.value(portOption));
     const QString host = parser.value(hostOption);
-    if (host != u"localhost"_s && QHostAddress(host).isNull())
+    const QHostAddress address = host == u"localhost"_s ? QHostAddress(QHostAddress::LocalHost)
+                                                        : QHostAddress(host);
+    if (address.isNull())
         return fail(kExitUsage, u"--host: not an IP address: "_s + host);
     if (parser.isSet(tokenOption) && parser.value(tokenOption).isEmpty())
         return fail(kExitUsage, u"--token: the token must not be empty"_s);
+    bool timeoutOk = false;
+    const qint64 timeoutSeconds = parser.value(timeoutOption).toLongLong(&timeoutOk);
+    if (!timeoutOk || timeoutSeconds < 0)
+        return fail(kExitUsage, u"--session-timeout: not a number of seconds: "_s + parser.value(timeoutOption));
 
-    // The site folder: it must exist and have lua/main.lua.
-    const QString sitePath = QDir(positional.first()).absolutePath();
-    if (!QFileInfo(sitePath).isDir())
-        return fail(kExitUsage, u"'"_s + positional.first() + u"' is not a folder"_s);
-    const QString mainPath = sitePath + u"/lua/main.lua"_s;
-    if (!QFileInfo(mainPath).isFile())
-        return fail(
-            kExitUsage, u"'"_s + positional.first() + u"' is not a site: it has no lua/main.lua"_s);
-    QString siteName = QFileInfo(sitePath).fileName();
-    if (siteName.isEmpty())
-        siteName = sitePath;
+    auto opened = lunette::Site::open(positional.first());
+    if (!opened)
+        return fail(kExitUsage, opened.error());
+    const std::shared_ptr<const lunette::Site> site = *opened;
 
-    QFile mainFile(mainPath);
-    if (!mainFile.open(QIODevice::ReadOnly))
-        return fail(kExitUsage, u"cannot read "_s + mainPath + u": "_s + mainFile.errorString());
-    const QByteArray code = mainFile.readAll();
+    QFile entryFile(site->entryPath());
+    if (!entryFile.open(QIODevice::ReadOnly))
+        return fail(kExitUsage, u"cannot read "_s + site->entryPath() + u": "_s + entryFile.errorString());
+    const QByteArray code = entryFile.readAll();
+    const QString entryName = site->manifest().entry;
 
-    // Compile (do not run) the entry chunk. The state lives and dies on the executor thread.
+    lunette::LuaExecutor executor;
+    // Compile (do not run) the entry chunk first: a syntax error is reported before serving.
     QString compileError;
     try {
-        lunette::LuaExecutor executor;
         compileError = executor.execute([&]() -> QString {
             lunette::LuaState state;
-            const auto loaded = state.load(code, u"lua/main.lua"_s);
+            const auto loaded = state.load(code, entryName);
             return loaded ? QString() : loaded.error().message;
         });
     } catch (const std::exception& error) {
@@ -124,14 +141,37 @@ int main(int argc, char* argv[])
         return fail(kExitLuaError, compileError);
 
     if (parser.isSet(checkOption)) {
-        printLine(stdout,
-            u"lunette-server "_s + QCoreApplication::applicationVersion() + u": site '"_s + siteName
-                + u"' OK (lua/main.lua compiles)"_s);
+        printLine(stdout, u"lunette-server "_s + QCoreApplication::applicationVersion() + u": site '"_s
+                              + site->name() + u"' OK ("_s + entryName + u" compiles)"_s);
         return kExitOk;
     }
 
-    return fail(kExitNotServing,
-        u"site '"_s + siteName
-            + u"' compiles, but serving needs the server subsystem of the next milestone; "
-              "use --check to validate a site"_s);
+    lunette::SessionManager::Options sessionOptions;
+    sessionOptions.idleTimeout = std::chrono::seconds(timeoutSeconds);
+    lunette::SessionManager sessions(executor, site, sessionOptions);
+    lunette::SiteServerOptions serverOptions;
+    serverOptions.host = address;
+    serverOptions.port = static_cast<quint16>(port);
+    serverOptions.token = parser.value(tokenOption);
+    lunette::SiteServer server(site, sessions, serverOptions);
+    if (auto started = server.start(); !started)
+        return fail(kExitListen, started.error());
+
+    const QString url = server.url().toString();
+    if (parser.isSet(printUrlOption)) {
+        printLine(stdout, url);
+    } else {
+        printLine(stdout, u"Lunette is serving '"_s + site->name() + u"' at"_s);
+        printLine(stdout, u"    "_s + url);
+        printLine(stdout, u"Open that URL in a browser (it carries the access token). Ctrl+C stops."_s);
+    }
+    std::fflush(stdout);
+
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    const int status = QCoreApplication::exec();
+    server.stop();
+    sessions.shutdown();
+    executor.shutdown();
+    return status;
 }

@@ -1,0 +1,3 @@
+local M = {}
+function M.caption(index, name) return index .. ": " .. name end
+return M

@@ -1,0 +1,178 @@
+#include "ServerFixture.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QNetworkCookie>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace lunette::test {
+
+ServerFixture::ServerFixture(const QString& siteFolder, SessionManager::Options options)
+    : m_siteFolder(siteFolder), m_options(options)
+{
+}
+
+ServerFixture::~ServerFixture()
+{
+    if (m_server)
+        m_server->stop();
+    if (m_sessions)
+        m_sessions->shutdown();
+    m_server.reset();
+    m_sessions.reset();
+    if (m_executor)
+        m_executor->shutdown();
+}
+
+bool ServerFixture::start()
+{
+    auto site = Site::open(m_siteFolder);
+    if (!site) {
+        m_error = site.error();
+        return false;
+    }
+    m_site = *site;
+    m_executor = std::make_unique<LuaExecutor>();
+    m_sessions = std::make_unique<SessionManager>(*m_executor, m_site, m_options);
+    m_server = std::make_unique<SiteServer>(m_site, *m_sessions);
+    if (auto started = m_server->start(); !started) {
+        m_error = started.error();
+        return false;
+    }
+    return true;
+}
+
+ServerFixture::HttpResult ServerFixture::get(const QString& path, bool withToken)
+{
+    QNetworkRequest request(QUrl(m_server->origin() + path));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    // Cookies are set by hand: the access manager's jar would add ui-session on its own.
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    if (withToken)
+        request.setRawHeader("Cookie", "lunette-token=" + m_server->token().toUtf8());
+    std::unique_ptr<QNetworkReply> reply(m_http.get(request));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(10000))
+        return {};
+    HttpResult result;
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.body = reply->readAll();
+    result.headers = reply->rawHeaderPairs();
+    return result;
+}
+
+QString ServerFixture::createSession()
+{
+    const HttpResult result = get(u"/"_s);
+    if (result.status != 307)
+        return {};
+    for (const auto& [name, value] : result.headers) {
+        if (name.compare("Location", Qt::CaseInsensitive) == 0)
+            return QString::fromUtf8(value).mid(1);
+    }
+    return {};
+}
+
+ProtocolClient::ProtocolClient(ServerFixture& fixture, const QString& sessionId)
+    : m_fixture(fixture), m_sessionId(sessionId)
+{
+    QObject::connect(&m_socket, &QWebSocket::textMessageReceived, &m_socket,
+                     [this](const QString& text) {
+                         const QByteArray bytes = text.toUtf8();
+                         m_raw.append(bytes);
+                         m_frames.push_back(QJsonDocument::fromJson(bytes).isArray()
+                                                ? QJsonValue(QJsonDocument::fromJson(bytes).array())
+                                                : QJsonValue(QJsonDocument::fromJson(bytes).object()));
+                     });
+}
+
+ProtocolClient::~ProtocolClient()
+{
+    if (isOpen())
+        close();
+}
+
+bool ProtocolClient::open()
+{
+    QString ws = m_fixture.origin();
+    ws.replace(0, 4, u"ws"_s);
+    QNetworkRequest request(QUrl(ws + u"/ws/"_s + m_sessionId));
+    request.setRawHeader("Origin", m_fixture.origin().toUtf8());
+    request.setRawHeader("Cookie", "lunette-token=" + m_fixture.token().toUtf8());
+    QSignalSpy connected(&m_socket, &QWebSocket::connected);
+    m_socket.open(request);
+    return connected.wait(10000);
+}
+
+bool ProtocolClient::isOpen() const
+{
+    return m_socket.state() == QAbstractSocket::ConnectedState;
+}
+
+void ProtocolClient::close()
+{
+    QSignalSpy disconnected(&m_socket, &QWebSocket::disconnected);
+    m_socket.close();
+    if (m_socket.state() != QAbstractSocket::UnconnectedState)
+        disconnected.wait(5000);
+}
+
+void ProtocolClient::send(const QByteArray& frame)
+{
+    m_socket.sendTextMessage(QString::fromUtf8(frame));
+}
+
+void ProtocolClient::sendMessages(const QJsonArray& messages, bool userEvent)
+{
+    const QJsonObject frame { { u"userEvent"_s, userEvent }, { u"messages"_s, messages } };
+    send(QJsonDocument(frame).toJson(QJsonDocument::Compact));
+}
+
+std::optional<QJsonValue> ProtocolClient::nextFrame(int timeoutMs)
+{
+    if (m_frames.empty()) {
+        QSignalSpy received(&m_socket, &QWebSocket::textMessageReceived);
+        if (!received.wait(timeoutMs) && m_frames.empty())
+            return std::nullopt;
+    }
+    QJsonValue frame = m_frames.front();
+    m_frames.pop_front();
+    return frame;
+}
+
+QJsonArray ProtocolClient::nextMessages(int timeoutMs)
+{
+    const auto frame = nextFrame(timeoutMs);
+    if (!frame)
+        return {};
+    return frame->isArray() ? frame->toArray() : QJsonArray { *frame };
+}
+
+QJsonObject ProtocolClient::update(qint64 varId, const QJsonValue& value)
+{
+    return { { u"type"_s, u"update"_s },
+             { u"data"_s, QJsonObject { { u"varId"_s, varId }, { u"value"_s, value } } } };
+}
+
+QJsonObject ProtocolClient::watch(qint64 varId)
+{
+    return { { u"type"_s, u"watch"_s }, { u"data"_s, QJsonObject { { u"varId"_s, varId } } } };
+}
+
+QJsonObject ProtocolClient::create(qint64 id, qint64 parentId, const QString& path,
+                                   const QJsonObject& extraProperties)
+{
+    QJsonObject properties = extraProperties;
+    properties.insert(u"path"_s, path);
+    return { { u"type"_s, u"create"_s },
+             { u"data"_s, QJsonObject { { u"id"_s, id }, { u"parentId"_s, parentId },
+                                         { u"properties"_s, properties } } } };
+}
+
+} // namespace lunette::test
