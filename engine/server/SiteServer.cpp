@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <utility>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QLoggingCategory>
+#include <QMetaMethod>
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QRandomGenerator>
@@ -347,40 +351,110 @@ private:
     std::map<ConnectionId, QWebSocket*> m_sockets;
 };
 
-// Hands closures from other threads to the Core on the server thread. Closed (under its mutex)
-// before the Core is destroyed, so nothing is ever queued to a dead object; what was queued
-// before is discarded with the Core's posted events.
+// Hands jobs from any thread to the Core on the server thread, in the order they were posted.
+// The jobs travel through a std::mutex-guarded queue rather than as queued Qt meta-calls, so
+// ThreadSanitizer sees every hand-over (DEVELOPING.md); the Qt event only wakes the thread.
+// Closed by the last job, which destroys the Core: from then on jobs are refused, so nothing is
+// ever run on a dead Core, and callbacks that outlive the server are simply dropped.
 class SiteServer::Gate final
 {
 public:
-    void open(Core* core)
+    using Job = std::function<void(Core&)>;
+
+    // Before the server thread starts: where jobs go and who wakes the thread.
+    void open(Context* context, Core* core)
     {
         std::lock_guard lock(m_mutex);
+        m_context = context;
         m_core = core;
+        m_closed = false;
     }
 
-    void close()
+    // Queues job; false (job dropped) once closed.
+    bool post(Job job)
     {
         std::lock_guard lock(m_mutex);
-        m_core = nullptr;
-    }
-
-    // fn(Core&) runs later on the server thread; returns false (fn dropped) once closed.
-    template <typename F> bool post(F fn)
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_core)
+        if (m_closed)
             return false;
-        Core* core = m_core;
-        QMetaObject::invokeMethod(
-            core, [core, fn = std::move(fn)]() { fn(*core); }, Qt::QueuedConnection);
+        m_jobs.push_back(std::move(job));
+        wakeLocked();
         return true;
     }
 
+    // Queues job after everything already queued and closes the gate; after job has run, the
+    // Core is destroyed (on the server thread).
+    void postLast(Job job)
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_jobs.push_back([this, job = std::move(job)](Core& core) {
+            job(core);
+            Core* dead = nullptr;
+            {
+                std::lock_guard lock(m_mutex);
+                dead = std::exchange(m_core, nullptr);
+                m_context = nullptr; // deleted when the thread finishes
+            }
+            delete dead;
+        });
+        wakeLocked();
+    }
+
+    // Server thread: runs what is queued.
+    void drain()
+    {
+        std::deque<Job> batch;
+        {
+            std::lock_guard lock(m_mutex);
+            batch.swap(m_jobs);
+            m_wakePending = false;
+        }
+        for (Job& job : batch) {
+            Core* core = nullptr;
+            {
+                std::lock_guard lock(m_mutex);
+                core = m_core;
+            }
+            if (core)
+                job(*core);
+            job = nullptr; // what it captured is released here, on this thread
+        }
+    }
+
 private:
+    void wakeLocked();
+
     std::mutex m_mutex;
+    std::deque<Job> m_jobs;
+    bool m_wakePending = false;
+    bool m_closed = true;
+    Context* m_context = nullptr;
     Core* m_core = nullptr;
 };
+
+// Lives on the server thread; its invokable is the wake-up call (the event carries no data).
+class SiteServer::Context final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Context(std::shared_ptr<Gate> gate) : m_gate(std::move(gate)) { }
+
+    Q_INVOKABLE void drain() { m_gate->drain(); }
+
+private:
+    std::shared_ptr<Gate> m_gate;
+};
+
+void SiteServer::Gate::wakeLocked()
+{
+    if (m_wakePending || !m_context)
+        return;
+    m_wakePending = true;
+    static const QMetaMethod drainMethod
+        = Context::staticMetaObject.method(Context::staticMetaObject.indexOfMethod("drain()"));
+    drainMethod.invoke(m_context, Qt::QueuedConnection);
+}
 
 Expected<quint16, QString> SiteServer::Core::listen()
 {
@@ -753,23 +827,26 @@ Expected<void, QString> SiteServer::start()
 
     m_thread = std::make_unique<QThread>();
     m_thread->setObjectName(u"lunette-server"_s);
+    auto* context = new Context(m_gate);
+    context->moveToThread(m_thread.get());
+    connect(m_thread.get(), &QThread::finished, context, &QObject::deleteLater);
     auto* core = new Core(m_site, m_service, m_options, m_token, m_gate);
     core->moveToThread(m_thread.get());
-    // The Core is deleted on its own thread, as the thread finishes.
-    connect(m_thread.get(), &QThread::finished, core, &QObject::deleteLater);
+    m_gate->open(context, core);
     m_thread->start();
 
+    // The semaphores make each hand-over visible to ThreadSanitizer (Qt's own are not).
     Expected<quint16, QString> listening = unexpected(QString());
-    QMetaObject::invokeMethod(
-        core, [&listening, core] { listening = core->listen(); }, Qt::BlockingQueuedConnection);
+    std::binary_semaphore ready { 0 };
+    m_gate->post([&listening, &ready](Core& server) {
+        listening = server.listen();
+        ready.release();
+    });
+    ready.acquire();
     if (!listening) {
-        m_thread->quit();
-        m_thread->wait();
-        m_thread.reset();
+        finish();
         return unexpected(listening.error());
     }
-    m_core = core;
-    m_gate->open(core);
     m_port.store(*listening);
     qCInfo(lcServer, "serving %s on %s", qUtf8Printable(m_site->root()), qUtf8Printable(origin()));
     return {};
@@ -779,15 +856,24 @@ void SiteServer::stop()
 {
     if (!m_thread)
         return;
+    finish();
+    m_port.store(0);
+}
+
+void SiteServer::finish()
+{
     Q_ASSERT(QThread::currentThread() != m_thread.get());
-    m_gate->close(); // frames from the session layer are dropped from now on
-    QMetaObject::invokeMethod(
-        m_core, [core = m_core] { core->shutdown(); }, Qt::BlockingQueuedConnection);
+    // Jobs already queued (frames the session layer sent before stop) still run first; from now
+    // on the sink drops everything.
+    std::binary_semaphore done { 0 };
+    m_gate->postLast([&done](Core& server) {
+        server.shutdown();
+        done.release();
+    });
+    done.acquire();
     m_thread->quit();
     m_thread->wait();
     m_thread.reset();
-    m_core = nullptr;
-    m_port.store(0);
 }
 
 QString SiteServer::hostForUrls() const
@@ -826,3 +912,5 @@ void SiteServer::closeConnection(ConnectionId id, quint16 code, const QString& r
 }
 
 } // namespace lunette
+
+#include "SiteServer.moc"

@@ -89,10 +89,12 @@ public:
     void closeConnection(ConnectionId id, quint16 code, const QString& reason) override;
 
 private:
+    class Context;
     class Core;
     class Gate;
 
     QString hostForUrls() const;
+    void finish(); // shuts the Core down on its thread, then joins the thread
 
     std::shared_ptr<const Site> m_site;
     SessionService& m_service;
@@ -100,7 +102,8 @@ private:
     QString m_token;
     std::atomic<quint16> m_port { 0 };
     std::unique_ptr<QThread> m_thread;
-    Core* m_core = nullptr; // lives on m_thread; deleted when the thread finishes
+    // The way into the server thread. Shared with callbacks handed to the session layer, which
+    // may come back after the server has stopped (they are then dropped).
     std::shared_ptr<Gate> m_gate;
 };
 
