@@ -500,6 +500,27 @@ private slots:
         QVERIFY2(timer.elapsed() < 290, "a user event is flushed without waiting for the debounce");
     }
 
+    // Sessions without a connection end after the idle timeout; a connected one stays.
+    void idleSessionsEnd()
+    {
+        m_server.reset();
+        lunette::SessionManager::Options options;
+        options.idleTimeout = std::chrono::milliseconds(200);
+        m_server = std::make_unique<ServerFixture>(protocolSite(), options);
+        QVERIFY(m_server->start());
+        const QString idle = m_server->createSession();
+        const QString busy = m_server->createSession();
+        QVERIFY(!idle.isEmpty() && !busy.isEmpty());
+        auto client = bootstrapped(busy);
+        QVERIFY(client);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_server->sessions().hasSession(idle), 5000);
+        QVERIFY(m_server->sessions().hasSession(busy));
+        QCOMPARE(m_server->get(u"/"_s + idle).status, 404);
+        // Once its last connection closes, the other one ends too.
+        client->close();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_server->sessions().hasSession(busy), 5000);
+    }
+
     void variablesJsonDescribesTheTree()
     {
         auto client = bootstrapped();
