@@ -1,0 +1,3 @@
+-- Benchmark site: the smallest useful session — one app object with one field.
+app = { type = "Bare", message = "hello" }
+session:createAppVariable(app)

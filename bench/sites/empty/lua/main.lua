@@ -1,0 +1,2 @@
+-- Benchmark site: an entry script that does nothing, so a session holds only the runtime
+-- (stdlib, session/ui API, prelude). P4 reports its Lua heap as the floor under every site.
