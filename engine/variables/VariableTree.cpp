@@ -471,21 +471,7 @@ void VariableTree::applyProperty(Variable* v, QByteArrayView rawName, QByteArray
         *wrapperChanged = true;
     }
 
-    auto it = std::find_if(v->properties.begin(), v->properties.end(),
-                           [&](const VarProperty& p) { return p.name == name; });
-    if (value.isEmpty()) {
-        if (it == v->properties.end())
-            return;
-        v->properties.erase(it);
-    } else if (it == v->properties.end()) {
-        v->properties.push_back({ name.toByteArray(), value.toByteArray(), priority });
-    } else {
-        if (it->value == value && it->priority == priority)
-            return;
-        it->value = value.toByteArray();
-        it->priority = priority;
-    }
-    if (record)
+    if (storeProperty(v, name, value, priority) && record)
         markProperty(v, name.toByteArray());
 }
 
@@ -534,21 +520,28 @@ bool VariableTree::setProperties(Variable* v,
 void VariableTree::setServerProperty(Variable* v, QByteArrayView name, QByteArrayView value,
                                      Priority priority)
 {
+    if (storeProperty(v, name, value, priority))
+        markProperty(v, name.toByteArray());
+}
+
+bool VariableTree::storeProperty(Variable* v, QByteArrayView name, QByteArrayView value,
+                                 Priority priority)
+{
     auto it = std::find_if(v->properties.begin(), v->properties.end(),
                            [&](const VarProperty& p) { return p.name == name; });
     if (value.isEmpty()) {
         if (it == v->properties.end())
-            return;
+            return false;
         v->properties.erase(it);
     } else if (it == v->properties.end()) {
         v->properties.push_back({ name.toByteArray(), value.toByteArray(), priority });
     } else {
         if (it->value == value && it->priority == priority)
-            return;
+            return false;
         it->value = value.toByteArray();
         it->priority = priority;
     }
-    markProperty(v, name.toByteArray());
+    return true;
 }
 
 void VariableTree::markDirty(Variable* v)

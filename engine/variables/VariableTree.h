@@ -212,6 +212,8 @@ private:
     Variable* newVariable(ConnectionId owner, qint64 id, Variable* parent);
     void applyProperty(Variable* v, QByteArrayView rawName, QByteArrayView value, bool record,
                        bool* pathChanged, bool* wrapperChanged, VarError* error);
+    // Set (or with "" delete) a property; false when nothing changed.
+    bool storeProperty(Variable* v, QByteArrayView name, QByteArrayView value, Priority priority);
     void markProperty(Variable* v, const QByteArray& name);
     void markValue(Variable* v);
     void markDirty(Variable* v);
