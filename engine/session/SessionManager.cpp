@@ -1,5 +1,7 @@
 #include "SessionManager.h"
 
+#include <stdexcept>
+
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QTimer>
@@ -53,7 +55,12 @@ SessionManager::~SessionManager()
 
 void SessionManager::setConnectionSink(ConnectionSink* sink)
 {
-    m_sink.store(sink);
+    // On the executor: a frame being sent through the old sink finishes first.
+    try {
+        m_executor.execute([this, sink] { m_sink.target = sink; });
+    } catch (const std::runtime_error&) {
+        m_sink.target = sink; // the executor is gone: nothing can be using the sink
+    }
 }
 
 void SessionManager::setLogger(Session::Logger logger)
@@ -72,7 +79,7 @@ void SessionManager::createSession(std::function<void(const Created&)> done)
         }
         const QString id = newSessionId();
         auto session = std::make_unique<Session>(id, QString::number(m_nextVended), m_site,
-                                                 m_viewdefs, m_sink.load(), m_options.session);
+                                                 m_viewdefs, &m_sink, m_options.session);
         if (m_logger)
             session->setLogger(m_logger);
         if (auto started = session->start(); !started) {
@@ -121,8 +128,7 @@ void SessionManager::openConnection(const QString& sessionId, ConnectionId id)
     m_executor.post([this, sessionId, id] {
         auto it = m_sessions.find(sessionId);
         if (it == m_sessions.end()) {
-            if (ConnectionSink* sink = m_sink.load())
-                sink->closeConnection(id, 1008, u"session not found"_s);
+            m_sink.closeConnection(id, 1008, u"session not found"_s);
             return;
         }
         m_connections[id] = it->second.get();
@@ -194,8 +200,7 @@ void SessionManager::destroyOnExecutor(const QString& sessionId, quint16 code, c
     }
     for (auto c = m_connections.begin(); c != m_connections.end();) {
         if (c->second == session.get()) {
-            if (ConnectionSink* sink = m_sink.load())
-                sink->closeConnection(c->first, code, reason);
+            m_sink.closeConnection(c->first, code, reason);
             c = m_connections.erase(c);
         } else {
             ++c;

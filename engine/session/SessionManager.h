@@ -46,7 +46,8 @@ public:
     }
     ~SessionManager() override;
 
-    // SessionService
+    // SessionService. Setting the sink waits until no executor work is using the old one, so the
+    // server may be destroyed right after setConnectionSink(nullptr).
     void setConnectionSink(ConnectionSink* sink) override;
     void createSession(std::function<void(const Created&)> done) override;
     bool hasSession(const QString& sessionId) const override;
@@ -71,6 +72,24 @@ public:
     void setLogger(Session::Logger logger);
 
 private:
+    // What sessions hold: forwards to the current sink (or drops), so a session never keeps a
+    // pointer to a server that is gone. Used on the executor thread only.
+    class SinkRelay final : public ConnectionSink
+    {
+    public:
+        ConnectionSink* target = nullptr;
+        void sendFrame(ConnectionId id, const QByteArray& frame) override
+        {
+            if (target)
+                target->sendFrame(id, frame);
+        }
+        void closeConnection(ConnectionId id, quint16 code, const QString& reason) override
+        {
+            if (target)
+                target->closeConnection(id, code, reason);
+        }
+    };
+
     void sweep();
     void destroyOnExecutor(const QString& sessionId, quint16 code, const QString& reason);
 
@@ -78,10 +97,10 @@ private:
     std::shared_ptr<const Site> m_site;
     std::shared_ptr<ViewdefStore> m_viewdefs;
     Options m_options;
-    std::atomic<ConnectionSink*> m_sink {nullptr};
     Session::Logger m_logger;
 
     // Executor-thread state.
+    SinkRelay m_sink;
     std::map<QString, std::unique_ptr<Session>> m_sessions;
     std::unordered_map<ConnectionId, Session*> m_connections;
     std::unique_ptr<QTimer> m_sweepTimer;

@@ -153,4 +153,13 @@ QByteArray pathText(const std::vector<PathSegment>& segments, std::size_t count)
     return text;
 }
 
+bool callsMethod(const ParsedPath& path)
+{
+    for (const PathSegment& segment : path.segments) {
+        if (segment.kind == PathSegment::Kind::Getter)
+            return true;
+    }
+    return false;
+}
+
 } // namespace lunette::variables

@@ -34,6 +34,9 @@ struct ParsedPath
 
 enum class Access { ReadWrite, Read, Write, Action };
 
+// True when reading the path calls Lua code (a getter segment anywhere).
+bool callsMethod(const ParsedPath& path);
+
 ParsedPath parsePath(QByteArrayView text);
 
 // "r", "w", "rw", "action" (empty = rw). False for anything else.

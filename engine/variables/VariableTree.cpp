@@ -277,6 +277,7 @@ Variable* VariableTree::createFromClient(
     Variable* v = newVariable(connection, id, parent);
     m_connections[connection].byId.emplace(id, v);
     v->hasPath = true;
+    v->timed = callsMethod(path);
     v->path = std::move(path);
     // The client knows the properties it sent: they are not echoed back.
     for (const auto& [name, value] : merged) {
@@ -344,16 +345,17 @@ void VariableTree::computeInitial(Variable* v)
     lua_State* L = m_L;
     LuaStackGuard guard(L);
     const int base = lua_gettop(L);
-    if (const VarProperty* create = v->property("create")) {
+    if (const VarProperty* property = v->property("create")) {
         // create=Type: a new instance is the variable's value (digest §3.8); written to the path
-        // when it can be, so later reads agree.
+        // when it can be, so later reads agree. (A copy: setting `type` may move the properties.)
+        const QByteArray create = property->value;
         m_hooks.createValue.push(L);
-        lua::pushBytes(L, create->value);
+        lua::pushBytes(L, create);
         lua_pushnil(L);
         auto called = m_lua.call(2, 1);
         if (!called) {
             report(v, protocol::code::LuaError,
-                   u"create=%1 failed: %2"_s.arg(QString::fromUtf8(create->value), called.error().message));
+                   u"create=%1 failed: %2"_s.arg(QString::fromUtf8(create), called.error().message));
             return;
         }
         if (!lua_isnil(L, -1)) {
@@ -371,13 +373,13 @@ void VariableTree::computeInitial(Variable* v)
             }
             QByteArray json = valueJson(-1);
             acceptValue(v, std::move(json), true);
-            setServerProperty(v, "type", create->value, Priority::Medium);
+            setServerProperty(v, "type", create, Priority::Medium);
         }
         lua_pop(L, 1);
         return;
     }
-    if (v->access == Access::Action)
-        return; // so save() is not called at create
+    if (v->access == Access::Action || v->access == Access::Write)
+        return; // not readable (and save() is not called at create)
     pushNavigationValue(v->parent);
     VarError error;
     m_computing = v;
@@ -498,6 +500,7 @@ bool VariableTree::setProperties(Variable* v,
             return false;
         }
         v->hasPath = !path.segments.empty();
+        v->timed = callsMethod(path);
         v->path = std::move(path);
     }
     if (wrapperChanged) {
@@ -661,6 +664,8 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
         return false;
     }
 
+    // Timers scheduled by the call report their errors to this variable.
+    Variable* const outer = std::exchange(m_computing, v);
     bool ok = true;
     switch (last.kind) {
     case PathSegment::Kind::Setter:
@@ -705,6 +710,7 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
         break;
     }
     }
+    m_computing = outer;
     lua_settop(L, base);
     return ok;
 }
@@ -1028,13 +1034,19 @@ void VariableTree::scan(Variable* v, int parentIdx)
         return;
     }
 
-    const auto start = std::chrono::steady_clock::now();
+    // Only getters are timed: a plain field read costs less than the two clock reads.
     VarError error;
     m_computing = v;
-    const bool ok = read(v, parentIdx, &error);
+    bool ok;
+    if (v->timed) {
+        const auto start = std::chrono::steady_clock::now();
+        ok = read(v, parentIdx, &error);
+        v->computeTime = std::chrono::steady_clock::now() - start;
+        v->maxComputeTime = std::max(v->maxComputeTime, v->computeTime);
+    } else {
+        ok = read(v, parentIdx, &error);
+    }
     m_computing = nullptr;
-    v->computeTime = std::chrono::steady_clock::now() - start;
-    v->maxComputeTime = std::max(v->maxComputeTime, v->computeTime);
 
     if (!ok) {
         report(v, error.code, error.description);

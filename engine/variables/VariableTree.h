@@ -60,6 +60,7 @@ struct Variable
     Variable* parent = nullptr;
     std::vector<Variable*> children;
     bool hasPath = false;
+    bool timed = false; // reading calls Lua (a getter): computeTime is measured
     ParsedPath path;
     Access access = Access::ReadWrite;
     std::vector<VarProperty> properties;

@@ -2,12 +2,15 @@
 // site tests/data/sites/protocol), and a real QWebSocket client speaking ui-engine's protocol
 // (PROTOCOL.md, ui-engine digest §2–§4). Expected values are written out by hand from the spec.
 
+#include <mutex>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
 #include "support/ServerFixture.h"
+#include "session/Session.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
@@ -50,12 +53,40 @@ auto isUpdateOf(qint64 varId)
     };
 }
 
+auto isDestroyOf(qint64 varId)
+{
+    return [varId](const QJsonObject& m) {
+        return m.value(u"type"_s) == u"destroy"_s && data(m).value(u"varId"_s).toInteger() == varId;
+    };
+}
+
 auto isErrorWith(const QString& code)
 {
     return [code](const QJsonObject& m) {
         return m.value(u"type"_s) == u"error"_s && data(m).value(u"code"_s).toString() == code;
     };
 }
+
+// Records what the session layer sends (called on the executor thread).
+class RecordingSink final : public lunette::ConnectionSink
+{
+public:
+    void sendFrame(lunette::ConnectionId id, const QByteArray& frame) override
+    {
+        std::lock_guard lock(mutex);
+        frames.append({ id, frame });
+    }
+    void closeConnection(lunette::ConnectionId, quint16, const QString&) override { }
+    QList<QPair<lunette::ConnectionId, QByteArray>> taken()
+    {
+        std::lock_guard lock(mutex);
+        return std::exchange(frames, {});
+    }
+
+private:
+    std::mutex mutex;
+    QList<QPair<lunette::ConnectionId, QByteArray>> frames;
+};
 
 } // namespace
 
@@ -466,6 +497,167 @@ private slots:
         client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
         // No further client message: the timer's turn pushes the change on its own.
         QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 100);
+    }
+
+    // Digest §3.8: create=Type makes a new instance the value, stores it at the path, sets type.
+    void createPropertyMakesAnInstance()
+    {
+        auto client = bootstrapped();
+        QVERIFY(client);
+        client->sendMessages({ ProtocolClient::create(2, 1, u"draftName()"_s, { { u"access"_s, u"r"_s } }) });
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"(none)"_s);
+
+        client->sendMessages({ ProtocolClient::create(3, 1, u"draft"_s, { { u"create"_s, u"Item"_s } }) });
+        const QJsonArray created = client->nextMessages();
+        const QJsonObject draft = data(find(created, u"update"_s, 3));
+        QVERIFY(draft.value(u"value"_s).toObject().contains(u"obj"_s));
+        QCOMPARE(draft.value(u"properties"_s).toObject().value(u"type"_s).toString(), u"Item"_s);
+        // Stored at the path: the app's getter now sees an Item with an empty name.
+        QCOMPARE(data(find(created, u"update"_s, 2)).value(u"value"_s).toString(), u""_s);
+
+        client->sendMessages({ ProtocolClient::create(4, 3, u"name"_s) });
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toString(), u""_s);
+        client->sendMessages({ ProtocolClient::update(4, u"typed"_s) }, true);
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"typed"_s);
+    }
+
+    // Digest §3.7 / improvement 9: a Lua global T:new(varTable) and a ui.registerWrapper factory
+    // wrap a value; child paths navigate the wrapper; the varTable works with . and :.
+    void luaWrappersWrapValues()
+    {
+        auto client = bootstrapped();
+        QVERIFY(client);
+        const QJsonObject r { { u"access"_s, u"r"_s } };
+        client->sendMessages({
+            ProtocolClient::create(2, 1, u"name"_s, { { u"wrapper"_s, u"Shout"_s }, { u"suffix"_s, u"!"_s } }),
+            ProtocolClient::create(3, 2, u"text()"_s, r),
+            ProtocolClient::create(4, 2, u"methodStyle()"_s, r),
+            ProtocolClient::create(5, 1, u"title"_s, { { u"wrapper"_s, u"Reverse"_s }, { u"access"_s, u"r"_s } }),
+            ProtocolClient::create(6, 5, u"reversed()"_s, r),
+        });
+        const QJsonArray messages = client->nextMessages();
+        const QJsonObject shout = data(find(messages, u"update"_s, 2));
+        QVERIFY2(shout.value(u"value"_s).toObject().contains(u"obj"_s), "a wrapped value is the wrapper's ref");
+        QCOMPARE(shout.value(u"properties"_s).toObject().value(u"type"_s).toString(), u"Shout"_s);
+        QCOMPARE(data(find(messages, u"update"_s, 3)).value(u"value"_s).toString(), u"!"_s);
+        QCOMPARE(data(find(messages, u"update"_s, 4)).value(u"value"_s).toString(), u"!"_s);
+        QCOMPARE(data(find(messages, u"update"_s, 6)).value(u"value"_s).toString(), u"locotorP"_s);
+
+        // The wrapped value changes: the wrapper sees the new value.
+        client->sendMessages({ ProtocolClient::create(7, 1, u"setName(_)"_s, { { u"access"_s, u"w"_s } }) });
+        client->sendMessages({ ProtocolClient::update(7, u"abc"_s) }, true);
+        const QJsonArray changed = client->nextMessages();
+        QCOMPARE(data(find(changed, u"update"_s, 3)).value(u"value"_s).toString(), u"ABC!"_s);
+        QCOMPARE(data(find(changed, u"update"_s, 4)).value(u"value"_s).toString(), u"!abc"_s);
+    }
+
+    // Improvement 8: session:createVariable with a non-root parent gets a negative id; a client
+    // can watch it; destroyVariable tells the client.
+    void luaCreatedChildVariables()
+    {
+        auto client = bootstrapped();
+        QVERIFY(client);
+        const QJsonObject action { { u"access"_s, u"action"_s } };
+        client->sendMessages({ ProtocolClient::create(2, 1, u"childId"_s),
+                               ProtocolClient::create(3, 1, u"addChild()"_s, action),
+                               ProtocolClient::create(4, 1, u"dropChild()"_s, action) });
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 0);
+        client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), -1);
+
+        client->sendMessages({ ProtocolClient::watch(-1) });
+        const QJsonObject child = data(client->waitForMessage(isUpdateOf(-1)));
+        QVERIFY(child.value(u"value"_s).toObject().contains(u"obj"_s));
+        client->sendMessages({ message(u"getObjects"_s, { { u"objIds"_s, QJsonArray { child.value(u"value"_s).toObject().value(u"obj"_s) } } }) });
+        const QJsonObject objects = client->waitForMessage([](const QJsonObject& m) {
+            return m.value(u"type"_s) == u"getObjects"_s || m.value(u"type"_s) == u"objects"_s;
+        });
+        QVERIFY2(QJsonDocument(objects).toJson().contains("from Lua"), QJsonDocument(objects).toJson().constData());
+
+        client->sendMessages({ ProtocolClient::update(4, QJsonValue::Null) }, true);
+        QVERIFY(!client->waitForMessage(isDestroyOf(-1)).isEmpty());
+        client->sendMessages({ ProtocolClient::update(-1, 5) });
+        QCOMPARE(data(client->waitForMessage(isErrorWith(u"not-found"_s))).value(u"varId"_s).toInteger(), -1);
+    }
+
+    // A cleared timer never fires; an interval failing three times in a row stops, each failure
+    // reported as lua-error on the variable whose action scheduled it.
+    void clearedAndFailingTimers()
+    {
+        auto client = bootstrapped();
+        QVERIFY(client);
+        const QJsonObject action { { u"access"_s, u"action"_s } };
+        client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s),
+                               ProtocolClient::create(3, 1, u"cancelled()"_s, action),
+                               ProtocolClient::create(4, 1, u"ticks"_s),
+                               ProtocolClient::create(5, 1, u"failing()"_s, action) });
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 0);
+        client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
+        // The 5 ms timer was cleared; the 20 ms one adds 1.
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 1);
+
+        client->sendMessages({ ProtocolClient::update(5, QJsonValue::Null) }, true);
+        QList<qint64> ticks;
+        QStringList errors;
+        while (errors.size() < 3) {
+            const QJsonArray messages = client->nextMessages();
+            QVERIFY2(!messages.isEmpty(), "three timer errors arrive");
+            for (const QJsonValue& m : messages) {
+                const QJsonObject o = m.toObject();
+                if (isUpdateOf(4)(o))
+                    ticks.append(data(o).value(u"value"_s).toInteger());
+                else if (isErrorWith(u"lua-error"_s)(o)) {
+                    QCOMPARE(data(o).value(u"varId"_s).toInteger(), 5);
+                    errors.append(data(o).value(u"description"_s).toString());
+                }
+            }
+        }
+        QVERIFY2(errors.at(2).contains(u"tick 3"_s), qPrintable(errors.join(u'\n')));
+        // Another 20 ms timer: by the time it fires a live 5 ms interval would have ticked again.
+        client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
+        for (;;) {
+            const QJsonArray messages = client->nextMessages();
+            QVERIFY(!messages.isEmpty());
+            bool done = false;
+            for (const QJsonValue& m : messages) {
+                const QJsonObject o = m.toObject();
+                QVERIFY2(!isErrorWith(u"lua-error"_s)(o), "the interval stopped after three failures");
+                if (isUpdateOf(4)(o))
+                    ticks.append(data(o).value(u"value"_s).toInteger());
+                done = done || (isUpdateOf(2)(o) && data(o).value(u"value"_s).toInteger() == 2);
+            }
+            if (done)
+                break;
+        }
+        QCOMPARE(ticks.last(), 3);
+    }
+
+    // Sessions hold no pointer to the server: with the server gone they keep running and drop
+    // their frames; a new sink gets them; unsetting it waits out frames in flight.
+    void sessionsOutliveTheServer()
+    {
+        m_server->destroyServer();
+        RecordingSink sink;
+        auto& sessions = m_server->sessions();
+        const auto sendDestroy = [&] {
+            sessions.withSession(m_session, [](lunette::Session* s) {
+                QVERIFY(s);
+                s->openConnection(777);
+                (void)s->runTurn([s] { s->notifyDestroyed({ 42 }); }, true);
+            });
+            m_server->executor().execute([] {}); // the queue is in order: wait for the above
+        };
+        sendDestroy();
+        sessions.setConnectionSink(&sink);
+        sendDestroy();
+        const auto frames = sink.taken();
+        QCOMPARE(frames.size(), 1);
+        QCOMPARE(frames.at(0).first, 777u);
+        QCOMPARE(frames.at(0).second, QByteArray(R"({"type":"destroy","data":{"varId":42}})"));
+        sessions.setConnectionSink(nullptr);
+        sendDestroy();
+        QCOMPARE(sink.taken().size(), 0);
+        QVERIFY(sessions.hasSession(m_session));
     }
 
     void userEventsFlushAtOnceOthersAreBatched()

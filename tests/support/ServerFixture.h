@@ -35,6 +35,9 @@ public:
     bool start();
     const QString& error() const { return m_error; }
 
+    // Destroy the server, leaving the sessions and the executor running.
+    void destroyServer() { m_server.reset(); }
+
     LuaExecutor& executor() { return *m_executor; }
     SessionManager& sessions() { return *m_sessions; }
     SiteServer& server() { return *m_server; }

@@ -27,6 +27,9 @@ App = session:prototype("App", {
   selected = EMPTY,
   empty = EMPTY,
   numbers = EMPTY,
+  draft = EMPTY,
+  childId = 0,
+  ticks = 0,
 })
 
 function App:increment() self.count = self.count + 1 end
@@ -44,6 +47,41 @@ function App:selectFirst() self.selected = self.items[1] end
 function App:clearSelection() self.selected = nil end
 function App:later() session:setTimeout(function() self.count = self.count + 100 end, 5) end
 function App:makeNames() return { "x", "y" } end
+
+function App:draftName() return self.draft and self.draft.name or "(none)" end
+
+-- Lua-created variables: a child of variable 1 (negative id), then destroyed.
+function App:addChild()
+  self.childId = session:createVariable(1, { note = "from Lua" })
+end
+function App:dropChild() session:destroyVariable(self.childId) end
+
+-- Timers: one that is cancelled before it fires, an interval that keeps failing.
+function App:cancelled()
+  local handle = session:setTimeout(function() self.count = self.count + 1000 end, 5)
+  session:clearTimeout(handle)
+  session:setTimeout(function() self.count = self.count + 1 end, 20)
+end
+function App:failing()
+  self.ticks = 0
+  session:setInterval(function()
+    self.ticks = self.ticks + 1
+    error("tick " .. self.ticks)
+  end, 5)
+end
+
+-- A wrapper found as a Lua global with new(varTable) (digest §3.7): its methods read the
+-- wrapped value and the variable's properties, called both as vt.f(x) and vt:f(x).
+Shout = {}
+Shout.__index = Shout
+function Shout:new(var) return setmetatable({ var = var }, Shout) end
+function Shout:text() return string.upper(self.var.getValue()) .. self.var.getProperty("suffix") end
+function Shout:methodStyle() return self.var:getProperty("suffix") .. self.var:getValue() end
+
+-- A wrapper registered as a factory function.
+ui.registerWrapper("Reverse", function(var)
+  return { reversed = function() return string.reverse(var:getValue()) end }
+end)
 
 if not session:getApp() then
   app = App:new({
