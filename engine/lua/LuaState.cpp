@@ -14,6 +14,8 @@
 
 Q_LOGGING_CATEGORY(lcLua, "lunette.lua")
 
+using namespace Qt::StringLiterals;
+
 namespace lunette {
 
 namespace {
@@ -314,6 +316,46 @@ Expected<void, LuaError> LuaState::load(QByteArrayView code, const QString& chun
     m_alloc.refused = false;
     const int status = luaL_loadbufferx(m_L, code.data(), static_cast<size_t>(code.size()),
                                         name.constData(), "t");
+    if (status == LUA_OK)
+        return {};
+    LuaError error = makeError(status, false);
+    lua_pop(m_L, 1);
+    return unexpected(std::move(error));
+}
+
+namespace {
+int appendChunk(lua_State*, const void* data, size_t size, void* out)
+{
+    static_cast<QByteArray*>(out)->append(static_cast<const char*>(data), static_cast<qsizetype>(size));
+    return 0;
+}
+} // namespace
+
+Expected<QByteArray, QString> LuaState::compile(QByteArrayView code, const QString& chunkName)
+{
+    lua_State* L = luaL_newstate();
+    if (!L)
+        return unexpected(u"out of memory"_s);
+    const QByteArray name = '@' + chunkName.toUtf8();
+    QByteArray chunk;
+    QString error;
+    if (luaL_loadbufferx(L, code.data(), static_cast<size_t>(code.size()), name.constData(), "t") == LUA_OK)
+        lua_dump(L, appendChunk, &chunk, 1);
+    else
+        error = QString::fromUtf8(lua_tostring(L, -1));
+    lua_close(L);
+    if (!error.isEmpty())
+        return unexpected(error);
+    return chunk;
+}
+
+Expected<void, LuaError> LuaState::loadCompiled(QByteArrayView chunk, const QString& chunkName)
+{
+    Q_ASSERT(QThread::currentThread() == m_thread);
+    const QByteArray name = '=' + chunkName.toUtf8();
+    m_alloc.refused = false;
+    const int status = luaL_loadbufferx(m_L, chunk.data(), static_cast<size_t>(chunk.size()),
+                                        name.constData(), "b");
     if (status == LUA_OK)
         return {};
     LuaError error = makeError(status, false);

@@ -34,12 +34,16 @@ int runBody(lua_State* L)
     return 0;
 }
 
-QByteArray readPrelude()
+// The prelude as a stripped binary chunk, compiled once per process (LuaState::compile).
+QByteArray compilePrelude()
 {
     QFile file(u":/lunette/engine/prelude.lua"_s);
     if (!file.open(QIODevice::ReadOnly))
         qFatal("lunette: the session prelude is missing from the resources");
-    return file.readAll();
+    auto compiled = LuaState::compile(file.readAll(), u"lunette/prelude.lua"_s);
+    if (!compiled)
+        qFatal("lunette: the session prelude does not compile: %s", qPrintable(compiled.error()));
+    return *compiled;
 }
 
 // ---- rt: C helpers of the prelude (upvalue 1: the Session) ----
@@ -212,9 +216,9 @@ void Session::installRuntime()
     lua_pushvalue(L, -1);
     m_runtime = LuaRef::pop(*m_lua);
     // Stack: session, ui, rt
-    static const QByteArray prelude = readPrelude();
-    if (auto loaded = m_lua->load(prelude, u"=lunette/prelude"_s); !loaded)
-        qFatal("lunette: the session prelude does not compile: %s", qPrintable(loaded.error().message));
+    static const QByteArray prelude = compilePrelude();
+    if (auto loaded = m_lua->loadCompiled(prelude, u"lunette/prelude"_s); !loaded)
+        qFatal("lunette: the session prelude does not load: %s", qPrintable(loaded.error().message));
     lua_insert(L, -4);
     if (auto called = m_lua->call(3, 0); !called)
         qFatal("lunette: the session prelude failed: %s", qPrintable(called.error().fullText()));
@@ -263,6 +267,9 @@ Expected<void, LuaError> Session::start()
     }
     if (auto called = m_lua->call(3, 0); !called)
         return unexpected(called.error());
+    // Start small: most of what main.lua allocated was temporary, and an idle session may sit
+    // for hours (P4).
+    lua_gc(L, LUA_GCCOLLECT);
     return {};
 }
 
