@@ -114,6 +114,8 @@ int main(int argc, char* argv[])
     if (!timeoutOk || timeoutSeconds < 0)
         return fail(kExitUsage, u"--session-timeout: not a number of seconds: "_s + parser.value(timeoutOption));
 
+    if (!parser.isSet(checkOption))
+        lunette::SiteServer::preloadTls(); // on another core while the site loads
     auto opened = lunette::Site::open(positional.first());
     if (!opened)
         return fail(kExitUsage, opened.error());

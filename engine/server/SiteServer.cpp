@@ -22,9 +22,11 @@
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QRandomGenerator>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
@@ -818,6 +820,13 @@ SiteServer::~SiteServer()
 {
     stop();
     m_service.setConnectionSink(nullptr);
+}
+
+void SiteServer::preloadTls()
+{
+#if QT_CONFIG(ssl)
+    QThreadPool::globalInstance()->start([] { QSslConfiguration configuration; });
+#endif
 }
 
 Expected<void, QString> SiteServer::start()

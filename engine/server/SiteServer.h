@@ -68,6 +68,12 @@ public:
     SiteServer(const SiteServer&) = delete;
     SiteServer& operator=(const SiteServer&) = delete;
 
+    // QAbstractHttpServer's constructor builds a QSslConfiguration, which loads Qt's TLS backend
+    // and OpenSSL (about 5 ms) although Lunette never serves TLS. Called early (after the
+    // QCoreApplication exists), this does that on a pool thread while the site loads, so
+    // start() finds it done. Optional; thread-safe.
+    static void preloadTls();
+
     // Starts the server thread and listens; blocks until listening or failed
     // ("cannot listen on 127.0.0.1:8080: address in use").
     Expected<void, QString> start();
