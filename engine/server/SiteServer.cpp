@@ -22,6 +22,7 @@
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -206,6 +207,17 @@ std::optional<QByteArray> readFile(const QString& path)
     return file.readAll();
 }
 
+// <script src="https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2.15.0/cdn/x.js"> and the
+// like (any 2.x version, the cdn/ or dist/ folder) → /lunette/shoelace/x.js.
+QByteArray localizeShoelace(QByteArray html)
+{
+    static const QRegularExpression cdn(
+        u"https?://cdn\\.jsdelivr\\.net/npm/@shoelace-style/shoelace@2(?:\\.[0-9A-Za-z.-]*)?/(?:cdn|dist)/"_s);
+    if (!html.contains("@shoelace-style/shoelace@2"))
+        return html;
+    return QString::fromUtf8(html).replace(cdn, u"/lunette/shoelace/"_s).toUtf8();
+}
+
 QString describeListenError(const QTcpServer& server)
 {
     switch (server.serverError()) {
@@ -335,6 +347,8 @@ private:
     Reply sessionReply(const QString& sessionId, QStringView rest) const;
     Reply staticReply(QStringView path) const;
     Reply resourceReply(QStringView relative) const;
+    Reply shoelaceReply(QStringView relative) const;
+    Reply withLocalShoelace(Reply reply) const;
     Reply pageReply() const;
 
     void onNewWebSocket();
@@ -554,7 +568,7 @@ void SiteServer::Core::handleRequest(
 
     Reply reply;
     if (first == u"lunette"_s) {
-        reply = resourceReply(below);
+        reply = below.startsWith(u"/shoelace/"_s) ? shoelaceReply(below.mid(9)) : resourceReply(below);
     } else if (first == u"ws"_s) {
         reply = textReply(Status::BadRequest, "a WebSocket upgrade was expected");
     } else if (isSessionId(first)) {
@@ -649,7 +663,7 @@ Reply SiteServer::Core::pageReply() const
         const auto index = m_site->resolveStatic(u"/index.html");
         if (index) {
             if (const auto html = readFile(*index))
-                return htmlReply(Status::Ok, *html);
+                return withLocalShoelace(htmlReply(Status::Ok, *html));
         }
     }
     if (const auto html = readFile(kResourceRoot + u"/default-index.html"_s))
@@ -668,7 +682,7 @@ Reply SiteServer::Core::staticReply(QStringView path) const
     const auto content = readFile(*file);
     if (!content)
         return textReply(Status::NotFound, "not found");
-    return Reply { Status::Ok, mimeTypeFor(*file), *content, {} };
+    return withLocalShoelace(Reply { Status::Ok, mimeTypeFor(*file), *content, {} });
 }
 
 Reply SiteServer::Core::resourceReply(QStringView relative) const
@@ -683,6 +697,30 @@ Reply SiteServer::Core::resourceReply(QStringView relative) const
     if (!content)
         return textReply(Status::NotFound, "not found");
     return Reply { Status::Ok, mimeTypeFor(path), *content, {} };
+}
+
+Reply SiteServer::Core::shoelaceReply(QStringView relative) const
+{
+    if (m_options.shoelaceDir.isEmpty())
+        return textReply(Status::NotFound, "Shoelace is not installed with this Lunette");
+    const auto name = safeRelativePath(relative);
+    if (!name)
+        return textReply(Status::Forbidden, "forbidden");
+    const QString root = QFileInfo(m_options.shoelaceDir).canonicalFilePath();
+    const QString file = QFileInfo(m_options.shoelaceDir + u'/' + *name).canonicalFilePath();
+    if (name->isEmpty() || root.isEmpty() || !file.startsWith(root + u'/') || !QFileInfo(file).isFile())
+        return textReply(Status::NotFound, "not found");
+    const auto content = readFile(file);
+    if (!content)
+        return textReply(Status::NotFound, "not found");
+    return Reply { Status::Ok, mimeTypeFor(file), *content, {} };
+}
+
+Reply SiteServer::Core::withLocalShoelace(Reply reply) const
+{
+    if (!m_options.shoelaceDir.isEmpty() && reply.contentType.startsWith("text/html"))
+        reply.body = localizeShoelace(std::move(reply.body));
+    return reply;
 }
 
 void SiteServer::Core::onNewWebSocket()

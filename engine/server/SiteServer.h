@@ -17,6 +17,7 @@
 //   /<32 hex> (no session)    404 "this session has ended"
 //   /lunette/<file>           the engine's web resources (resources/web/)
 //   /ws/<sid>[/…]             the WebSocket of a session (upgrade only)
+//   /lunette/shoelace/<path>  the local Shoelace copy (Options::shoelaceDir)
 //   anything else             a static file from the site's html/ folder
 
 #include <atomic>
@@ -47,6 +48,10 @@ struct SiteServerOptions
     // Larger incoming WebSocket messages are answered with a bad-message error (the connection
     // stays open). Messages above max(64 MiB, maxFrameBytes) close the connection (1009).
     qint64 maxFrameBytes = 16 * 1024 * 1024;
+    // The folder served at /lunette/shoelace/ (the `cdn/` folder of @shoelace-style/shoelace 2.x,
+    // see web/). When set, pages that load Shoelace 2.x from jsDelivr get these local URLs
+    // instead, so sites work offline. Empty: /lunette/shoelace/ is 404 and pages are unchanged.
+    QString shoelaceDir;
     // Test hook: called on the server thread for every accepted TCP connection, after its socket
     // options are set and before anything is read from it.
     std::function<void(const QTcpSocket&)> acceptedSocketHook;

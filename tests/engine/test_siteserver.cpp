@@ -534,6 +534,7 @@ private slots:
     void sessionPageIsTheSiteIndex();
     void defaultPageWithoutHtml();
     void engineResources();
+    void shoelaceIsServedLocally();
     void variablesJsonIsPassedThrough();
     void variablesPage();
     void unknownSessionIs404();
@@ -1019,6 +1020,60 @@ void TestSiteServer::engineResources()
 
     RawClient client(server.port());
     QCOMPARE(client.exchange(request("/lunette/variables.html", server.host())).status, 403);
+}
+
+// /lunette/shoelace/ serves the configured folder, nothing outside it; pages that load Shoelace
+// 2.x from jsDelivr get the local URLs.
+void TestSiteServer::shoelaceIsServedLocally()
+{
+    QTemporaryDir dir;
+    const QString root = dir.path() + u"/site"_s;
+    const QString shoelace = dir.path() + u"/shoelace"_s;
+    QVERIFY(writeFile(root + u"/lua/main.lua"_s, "-- entry\n"));
+    const QByteArray page
+        = "<link rel=\"stylesheet\" href=\"https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2.15.0/cdn/themes/light.css\">\n"
+          "<script type=\"module\" src=\"https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2/cdn/shoelace-autoloader.js\"></script>\n"
+          "<script src=\"https://cdn.jsdelivr.net/npm/other@2.0.0/cdn/x.js\"></script>\n";
+    QVERIFY(writeFile(root + u"/html/index.html"_s, page));
+    QVERIFY(writeFile(root + u"/html/other.html"_s, page));
+    QVERIFY(writeFile(root + u"/html/data.txt"_s, page));
+    QVERIFY(writeFile(shoelace + u"/shoelace-autoloader.js"_s, "export const autoload = 1;\n"));
+    QVERIFY(writeFile(shoelace + u"/themes/light.css"_s, ":root { --sl-x: 1; }\n"));
+    QVERIFY(writeFile(dir.path() + u"/secret.txt"_s, "OUTSIDE-SECRET"));
+    QVERIFY(QFile::link(dir.path() + u"/secret.txt"_s, shoelace + u"/leak.txt"_s));
+
+    const QByteArray localized
+        = "<link rel=\"stylesheet\" href=\"/lunette/shoelace/themes/light.css\">\n"
+          "<script type=\"module\" src=\"/lunette/shoelace/shoelace-autoloader.js\"></script>\n"
+          "<script src=\"https://cdn.jsdelivr.net/npm/other@2.0.0/cdn/x.js\"></script>\n";
+    {
+        SiteServer::Options options;
+        options.shoelaceDir = shoelace;
+        LocalServer server(root, options);
+        QVERIFY2(server.ok(), qPrintable(server.error()));
+        const RawResponse script = server.get("/lunette/shoelace/shoelace-autoloader.js");
+        QCOMPARE(script.status, 200);
+        QCOMPARE(script.body, QByteArray("export const autoload = 1;\n"));
+        QVERIFY(script.value("Content-Type").contains("javascript"));
+        QCOMPARE(server.get("/lunette/shoelace/themes/light.css").value("Content-Type"),
+            QByteArray("text/css; charset=utf-8"));
+        for (const QByteArray target : { "/lunette/shoelace/leak.txt", "/lunette/shoelace/../secret.txt",
+                 "/lunette/shoelace/%2e%2e/secret.txt", "/lunette/shoelace/", "/lunette/shoelace/none.js" }) {
+            const RawResponse refused = server.get(target);
+            QVERIFY2(refused.status == 403 || refused.status == 404, target.constData());
+            QVERIFY(!refused.body.contains("OUTSIDE-SECRET"));
+        }
+        const QString sid = server.service.addSession();
+        QCOMPARE(server.get("/" + sid.toLatin1()).body, localized);
+        QCOMPARE(server.get("/other.html").body, localized);
+        QCOMPARE(server.get("/data.txt").body, page); // only HTML is rewritten
+    }
+    {
+        LocalServer server(root); // no Shoelace folder: 404, pages untouched
+        QVERIFY(server.ok());
+        QCOMPARE(server.get("/lunette/shoelace/shoelace-autoloader.js").status, 404);
+        QCOMPARE(server.get("/other.html").body, page);
+    }
 }
 
 void TestSiteServer::variablesJsonIsPassedThrough()
