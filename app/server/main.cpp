@@ -24,10 +24,9 @@
 #include <QHostAddress>
 #include <QString>
 
-#include "lua/LuaExecutor.h"
+#include "host/SiteHost.h"
 #include "lua/LuaState.h"
 #include "server/SiteServer.h"
-#include "session/SessionManager.h"
 #include "site/Site.h"
 
 using namespace Qt::StringLiterals;
@@ -124,23 +123,13 @@ int main(int argc, char* argv[])
     QFile entryFile(site->entryPath());
     if (!entryFile.open(QIODevice::ReadOnly))
         return fail(kExitUsage, u"cannot read "_s + site->entryPath() + u": "_s + entryFile.errorString());
-    const QByteArray code = entryFile.readAll();
     const QString entryName = site->manifest().entry;
-
-    lunette::LuaExecutor executor;
     // Compile (do not run) the entry chunk first: a syntax error is reported before serving.
-    QString compileError;
-    try {
-        compileError = executor.execute([&]() -> QString {
-            lunette::LuaState state;
-            const auto loaded = state.load(code, entryName);
-            return loaded ? QString() : loaded.error().message;
-        });
-    } catch (const std::exception& error) {
-        return fail(kExitLuaError, QString::fromLocal8Bit(error.what()));
+    {
+        lunette::LuaState state;
+        if (const auto loaded = state.load(entryFile.readAll(), entryName); !loaded)
+            return fail(kExitLuaError, loaded.error().message);
     }
-    if (!compileError.isEmpty())
-        return fail(kExitLuaError, compileError);
 
     if (parser.isSet(checkOption)) {
         printLine(stdout, u"lunette-server "_s + QCoreApplication::applicationVersion() + u": site '"_s
@@ -148,16 +137,15 @@ int main(int argc, char* argv[])
         return kExitOk;
     }
 
-    lunette::SessionManager::Options sessionOptions;
-    sessionOptions.idleTimeout = std::chrono::seconds(timeoutSeconds);
-    lunette::SessionManager sessions(executor, site, sessionOptions);
-    lunette::SiteServerOptions serverOptions;
-    serverOptions.host = address;
-    serverOptions.port = static_cast<quint16>(port);
-    serverOptions.token = parser.value(tokenOption);
-    lunette::SiteServer server(site, sessions, serverOptions);
-    if (auto started = server.start(); !started)
+    lunette::SiteHost::Options options;
+    options.sessions.idleTimeout = std::chrono::seconds(timeoutSeconds);
+    options.server.host = address;
+    options.server.port = static_cast<quint16>(port);
+    options.server.token = parser.value(tokenOption);
+    auto started = lunette::SiteHost::start(site->root(), options);
+    if (!started)
         return fail(kExitListen, started.error());
+    lunette::SiteServer& server = (*started)->server();
 
     const QString url = server.url().toString();
     if (parser.isSet(printUrlOption)) {
@@ -172,8 +160,6 @@ int main(int argc, char* argv[])
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     const int status = QCoreApplication::exec();
-    server.stop();
-    sessions.shutdown();
-    executor.shutdown();
+    started->reset(); // stops the server, ends the sessions, joins the executor
     return status;
 }

@@ -1,0 +1,71 @@
+#include "SiteHost.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include "lua/LuaExecutor.h"
+#include "site/Site.h"
+
+using namespace Qt::StringLiterals;
+
+namespace lunette {
+
+Expected<std::unique_ptr<SiteHost>, QString> SiteHost::start(const QString& siteFolder,
+                                                             Options options)
+{
+    SiteServer::preloadTls(); // on another core while the site loads
+    auto site = Site::open(siteFolder);
+    if (!site)
+        return unexpected(site.error());
+    if (options.server.shoelaceDir.isEmpty())
+        options.server.shoelaceDir = shoelaceDirectory();
+
+    std::unique_ptr<SiteHost> host(new SiteHost);
+    host->m_site = *site;
+    host->m_executor = std::make_unique<LuaExecutor>();
+    host->m_sessions = std::make_unique<SessionManager>(*host->m_executor, host->m_site,
+                                                        options.sessions);
+    host->m_server = std::make_unique<SiteServer>(host->m_site, *host->m_sessions,
+                                                  std::move(options.server));
+    if (auto started = host->m_server->start(); !started)
+        return unexpected(started.error());
+    return host;
+}
+
+SiteHost::~SiteHost()
+{
+    if (m_server)
+        m_server->stop();
+    if (m_sessions)
+        m_sessions->shutdown();
+    m_server.reset();
+    m_sessions.reset();
+    if (m_executor)
+        m_executor->shutdown();
+}
+
+QString SiteHost::shoelaceDirectory()
+{
+    const auto isShoelace = [](const QString& dir) {
+        return !dir.isEmpty() && QFileInfo(dir + u"/shoelace-autoloader.js"_s).isFile();
+    };
+    const QString fromEnvironment = qEnvironmentVariable("LUNETTE_SHOELACE_DIR");
+    if (isShoelace(fromEnvironment))
+        return QDir(fromEnvironment).absolutePath();
+    if (QCoreApplication::instance()) {
+        const QString appDir = QCoreApplication::applicationDirPath();
+        for (const QString& candidate : QStringList { appDir + u"/../share/lunette/shoelace"_s,
+                                                      appDir + u"/shoelace"_s }) {
+            if (isShoelace(candidate))
+                return QDir(candidate).absolutePath();
+        }
+    }
+#ifdef LUNETTE_BUILD_SHOELACE_DIR
+    if (isShoelace(QStringLiteral(LUNETTE_BUILD_SHOELACE_DIR)))
+        return QStringLiteral(LUNETTE_BUILD_SHOELACE_DIR);
+#endif
+    return {};
+}
+
+} // namespace lunette

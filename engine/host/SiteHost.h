@@ -1,0 +1,68 @@
+#pragma once
+
+// SiteHost: one running site — its Lua executor, its sessions and its loopback server — put
+// together the same way for the desktop app, `lunette-server` and the end-to-end tests.
+//
+//   auto host = SiteHost::start(u"sites/contacts"_s);
+//   if (!host) report(host.error());          // "no lua/main.lua in …", "cannot listen on …"
+//   view->load((*host)->url());               // http://127.0.0.1:PORT/?token=…
+//
+// Destroying the host stops the server (WebSockets close with 1001), ends every session and
+// joins the executor, in that order.
+
+#include <memory>
+
+#include <QString>
+#include <QUrl>
+
+#include "lua/Expected.h"
+#include "server/SiteServer.h"
+#include "session/SessionManager.h"
+
+namespace lunette {
+
+class LuaExecutor;
+class Site;
+
+class SiteHost final
+{
+public:
+    struct Options
+    {
+        SessionManager::Options sessions;
+        SiteServerOptions server; // server.shoelaceDir empty: shoelaceDirectory() is used
+    };
+
+    static Expected<std::unique_ptr<SiteHost>, QString> start(const QString& siteFolder,
+                                                              Options options);
+    static Expected<std::unique_ptr<SiteHost>, QString> start(const QString& siteFolder)
+    {
+        return start(siteFolder, Options {});
+    }
+    ~SiteHost();
+
+    SiteHost(const SiteHost&) = delete;
+    SiteHost& operator=(const SiteHost&) = delete;
+
+    const std::shared_ptr<const Site>& site() const { return m_site; }
+    LuaExecutor& executor() { return *m_executor; }
+    SessionManager& sessions() { return *m_sessions; }
+    SiteServer& server() { return *m_server; }
+    // The site's URL with the launch token (opening it creates a session).
+    QUrl url() const { return m_server->url(); }
+
+    // The installed copy of Shoelace's cdn/ folder, or empty when there is none. Looked up in
+    // order: $LUNETTE_SHOELACE_DIR, <app dir>/../share/lunette/shoelace, <app dir>/shoelace,
+    // then the build tree's copy (web/, when this binary was built with it).
+    static QString shoelaceDirectory();
+
+private:
+    SiteHost() = default;
+
+    std::shared_ptr<const Site> m_site;
+    std::unique_ptr<LuaExecutor> m_executor;
+    std::unique_ptr<SessionManager> m_sessions;
+    std::unique_ptr<SiteServer> m_server;
+};
+
+} // namespace lunette
