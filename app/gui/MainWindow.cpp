@@ -6,6 +6,9 @@
 #include <QSettings>
 #include <QWebEngineView>
 
+#include "host/SiteHost.h"
+#include "site/Site.h"
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -31,14 +34,38 @@ MainWindow::MainWindow(const QString& sitePath, QWidget* parent)
     const QString name = siteName();
     setWindowTitle(name.isEmpty() ? u"Lunette"_s : name + u" \u2014 Lunette"_s);
     setCentralWidget(m_view);
-
-    // A local page, no base URL: nothing is fetched from the network.
-    m_view->setHtml(startPageHtml());
-
     restoreSettings();
+
+    if (!m_sitePath.isEmpty())
+        openSite();
+    if (!m_host) {
+        // A local page, no base URL: nothing is fetched from the network.
+        m_view->setHtml(startPageHtml());
+    }
 }
 
-MainWindow::~MainWindow() = default;
+// The page goes first: it holds WebSockets to the server the host is about to stop.
+MainWindow::~MainWindow()
+{
+    delete m_view;
+    m_view = nullptr;
+    m_host.reset();
+}
+
+void MainWindow::openSite()
+{
+    auto started = lunette::SiteHost::start(m_sitePath);
+    if (!started) {
+        m_siteError = started.error();
+        qWarning("lunette: cannot serve %s: %s", qUtf8Printable(m_sitePath), qUtf8Printable(m_siteError));
+        return;
+    }
+    m_host = std::move(*started);
+    const lunette::SiteManifest& manifest = m_host->site()->manifest();
+    if (!manifest.title.isEmpty())
+        setWindowTitle(manifest.title);
+    m_view->load(m_host->url());
+}
 
 QString MainWindow::siteName() const
 {
@@ -63,15 +90,11 @@ QString MainWindow::startPageHtml() const
                "A site is a folder with <code>lua/main.lua</code> and its view templates "
                "in <code>viewdefs/</code>.</p>"_s;
     } else {
-        const bool hasMain = QFileInfo(m_sitePath + u"/lua/main.lua"_s).isFile();
-        const QString status = hasMain
-            ? u"The site server arrives with the next milestone; until then this page stands in "
-              "for the site."_s
-            : u"This folder has no <code>lua/main.lua</code>, so it is not a site yet."_s;
+        // Shown only when the site could not be served.
         body = u"<h1 id=\"headline\">"_s + siteName().toHtmlEscaped() + u"</h1>"_s
             + u"<p><code id=\"site-path\">"_s + m_sitePath.toHtmlEscaped() + u"</code></p>"_s
-            + u"<p id=\"site-status\" class=\""_s + (hasMain ? u"ok"_s : u"problem"_s) + u"\">"_s
-            + status + u"</p>"_s;
+            + u"<p id=\"site-status\" class=\"problem\">"_s + m_siteError.toHtmlEscaped()
+            + u"</p>"_s;
     }
 
     const QString title = m_sitePath.isEmpty() ? u"Lunette"_s : siteName().toHtmlEscaped();

@@ -1,11 +1,18 @@
 #pragma once
 
-// The desktop app's main window: a central QWebEngineView. Today it shows a built-in start page
-// (the site's name and path, or "Open a site folder"); the embedded server, docks, menus and the
-// status bar arrive with later milestones (docs/ARCHITECTURE.md, "The pieces").
+// The desktop app's main window: a central QWebEngineView showing the site, served by a SiteHost
+// (executor + sessions + loopback server) the window owns. Without a site it shows a start page
+// ("Open a site folder"); a folder that cannot be served shows why. Docks, menus and the status
+// bar arrive with later milestones (docs/ARCHITECTURE.md, "The pieces").
+
+#include <memory>
 
 #include <QMainWindow>
 #include <QString>
+
+namespace lunette {
+class SiteHost;
+}
 
 class QCloseEvent;
 class QWebEngineView;
@@ -25,6 +32,9 @@ public:
     QString sitePath() const { return m_sitePath; }
     // The folder's name as the title shows it; empty when no site was given.
     QString siteName() const;
+    // The running site, or nullptr (no site given, or it could not be served: see siteError()).
+    lunette::SiteHost* host() const { return m_host.get(); }
+    QString siteError() const { return m_siteError; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -34,6 +44,10 @@ private:
     void restoreSettings();
     void saveSettings() const;
 
+    void openSite();
+
     QWebEngineView* m_view = nullptr;
     QString m_sitePath;
+    QString m_siteError;
+    std::unique_ptr<lunette::SiteHost> m_host;
 };

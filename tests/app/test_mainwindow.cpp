@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include "MainWindow.h"
+#include "host/SiteHost.h"
 
 using namespace Qt::StringLiterals;
 
@@ -62,7 +63,7 @@ private slots:
     void initTestCase();
     void cleanup();
     void startPageWithoutSite();
-    void startPageShowsSite();
+    void siteIsServed();
     void startPageFlagsFolderWithoutMain();
     void geometryPersists();
     void screenshot();
@@ -108,28 +109,26 @@ void TestMainWindow::startPageWithoutSite()
     QCOMPARE(headline->toString(), u"Open a site folder"_s);
 }
 
-void TestMainWindow::startPageShowsSite()
+// A site folder is served by the window's own host and shown: the engine's default page (the
+// demo site has no html/), over loopback, with a session created for it.
+void TestMainWindow::siteIsServed()
 {
     MainWindow window(m_sitePath);
+    QVERIFY2(window.host(), qPrintable(window.siteError()));
     QSignalSpy loaded(window.view(), &QWebEngineView::loadFinished);
     window.show();
     QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), kLoadTimeoutMs);
     QCOMPARE(loaded.first().value(0).toBool(), true);
 
-    QVERIFY(window.windowTitle().contains(u"demo-site"_s));
     QCOMPARE(window.windowTitle(), u"demo-site \u2014 Lunette"_s);
     QCOMPARE(window.sitePath(), QDir(m_sitePath).absolutePath());
-
-    QWebEnginePage* page = window.view()->page();
-    const auto title = evaluate(page, u"document.title"_s);
-    QVERIFY(title.has_value());
-    QCOMPARE(title->toString(), u"demo-site"_s);
-    const auto path = evaluate(page, u"document.getElementById('site-path').textContent"_s);
-    QVERIFY(path.has_value());
-    QCOMPARE(path->toString(), QDir(m_sitePath).absolutePath());
-    const auto status = evaluate(page, u"document.getElementById('site-status').className"_s);
-    QVERIFY(status.has_value());
-    QCOMPARE(status->toString(), u"ok"_s);
+    const QUrl url = window.view()->url();
+    QCOMPARE(url.host(), u"127.0.0.1"_s);
+    QCOMPARE(url.path().size(), 33); // redirected to /<session id>
+    QCOMPARE(window.host()->sessions().sessionIds(), QStringList { url.path().mid(1) });
+    const auto app = evaluate(window.view()->page(), u"document.querySelectorAll('[ui-app]').length"_s);
+    QVERIFY(app.has_value());
+    QCOMPARE(app->toInt(), 1);
 }
 
 void TestMainWindow::startPageFlagsFolderWithoutMain()
@@ -148,10 +147,15 @@ void TestMainWindow::startPageFlagsFolderWithoutMain()
         = evaluate(window.view()->page(), u"document.getElementById('headline').textContent"_s);
     QVERIFY(headline.has_value());
     QCOMPARE(headline->toString(), u"not-<b>a&site"_s);
+    QVERIFY(!window.host());
     const auto status
         = evaluate(window.view()->page(), u"document.getElementById('site-status').className"_s);
     QVERIFY(status.has_value());
     QCOMPARE(status->toString(), u"problem"_s);
+    const auto reason
+        = evaluate(window.view()->page(), u"document.getElementById('site-status').textContent"_s);
+    QVERIFY(reason.has_value());
+    QVERIFY2(reason->toString().contains(u"main.lua"_s), qPrintable(reason->toString()));
 }
 
 void TestMainWindow::geometryPersists()
