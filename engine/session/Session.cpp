@@ -663,6 +663,14 @@ Expected<void, LuaError> Session::reloadFile(const QString& trackingKey)
     if (!called)
         return unexpected(called.error());
     processMutations();
+    // The site's own hook, after the prototypes are updated (HOTLOAD.md).
+    if (lua_getglobal(L, "on_reload") == LUA_TFUNCTION) {
+        lua::pushString(L, trackingKey);
+        if (auto hooked = m_lua->call(1, 0); !hooked)
+            return unexpected(hooked.error());
+    } else {
+        lua_pop(L, 1);
+    }
     return {};
 }
 

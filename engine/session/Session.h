@@ -99,7 +99,8 @@ public:
     int processMutations();
     // Hot reload of one Lua file (tracking key, relative to the site root): with
     // session.reloading = true, re-run it as that module, then process the prototype mutations
-    // (digest §5.3, §7.1). On a load or runtime error nothing was replaced and the error is
+    // (digest §5.3, §7.1), then the global on_reload(key) if the site defines one. On a load or
+    // runtime error nothing was replaced and the error is
     // returned. Runs inside the caller's turn (wrap it in runTurn).
     Expected<void, LuaError> reloadFile(const QString& trackingKey);
     // Whether the file with this tracking key was loaded by this session.

@@ -182,6 +182,23 @@ void SessionManager::withSession(const QString& sessionId, std::function<void(Se
     });
 }
 
+void SessionManager::forEachSession(std::function<void(Session&)> fn, std::function<void()> done)
+{
+    m_executor.post([this, fn = std::move(fn), done = std::move(done)] {
+        // A session may end inside fn (not today, but cheap to allow): iterate over ids.
+        std::vector<QString> ids;
+        ids.reserve(m_sessions.size());
+        for (const auto& [id, session] : m_sessions)
+            ids.push_back(id);
+        for (const QString& id : ids) {
+            if (auto it = m_sessions.find(id); it != m_sessions.end())
+                fn(*it->second);
+        }
+        if (done)
+            done();
+    });
+}
+
 void SessionManager::destroySession(const QString& sessionId)
 {
     m_executor.post([this, sessionId] { destroyOnExecutor(sessionId, 1001, u"session ended"_s); });

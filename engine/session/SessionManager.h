@@ -60,6 +60,8 @@ public:
     // Run fn with the session on the executor (nullptr when it does not exist). fn may start
     // turns (Session::runTurn).
     void withSession(const QString& sessionId, std::function<void(Session*)> fn);
+    // Run fn on the executor with every live session (in id order), then done() there.
+    void forEachSession(std::function<void(Session&)> fn, std::function<void()> done = {});
     // Every session id, in creation order (thread-safe snapshot).
     QStringList sessionIds() const;
     std::size_t sessionCount() const;

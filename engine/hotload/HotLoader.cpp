@@ -1,0 +1,158 @@
+#include "HotLoader.h"
+
+#include <memory>
+#include <optional>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+#include "session/Session.h"
+#include "session/SessionManager.h"
+#include "site/ViewdefStore.h"
+#include "variables/VariableTree.h"
+
+Q_LOGGING_CATEGORY(lcHotload, "lunette.hotload")
+
+using namespace Qt::StringLiterals;
+
+namespace lunette {
+
+namespace {
+
+// A property of variable 1, recorded in the current turn (nothing when there is no app yet).
+void setPageProperty(Session& session, QByteArrayView name, const QByteArray& value)
+{
+    if (variables::Variable* app = session.tree().app())
+        session.tree().setServerProperty(app, name, value, variables::Priority::High);
+}
+
+QByteArray errorJson(const QString& key, const LuaError& error)
+{
+    const QJsonObject object { { u"key"_s, key },
+                               { u"message"_s, error.message },
+                               { u"location"_s, error.location() },
+                               { u"traceback"_s, error.traceback } };
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+HotLoader::HotLoader(SessionManager& sessions, QObject* parent)
+    : QObject(parent)
+    , m_sessions(sessions)
+{
+}
+
+HotLoader::Kind HotLoader::kindOf(const QString& key)
+{
+    if (key.endsWith(u".lua"_s))
+        return Kind::Lua;
+    if (key.startsWith(u"viewdefs/"_s) && key.endsWith(u".html"_s))
+        return Kind::Viewdef;
+    if (key.startsWith(u"html/"_s))
+        return key.endsWith(u".css"_s) ? Kind::Stylesheet : Kind::Page;
+    return Kind::Other;
+}
+
+void HotLoader::fileChanged(const QString& key)
+{
+    switch (kindOf(key)) {
+    case Kind::Lua:
+        reloadLua(key);
+        break;
+    case Kind::Viewdef:
+        reloadViewdefs(key);
+        break;
+    case Kind::Stylesheet:
+        notifyPage(key, true);
+        break;
+    case Kind::Page:
+        notifyPage(key, false);
+        break;
+    case Kind::Other:
+        break;
+    }
+}
+
+void HotLoader::fileRemoved(const QString& key)
+{
+    // The sessions keep what they loaded; a removed viewdef stays in use until replaced.
+    qCInfo(lcHotload, "%s was removed; running sessions keep what they loaded", qUtf8Printable(key));
+    if (kindOf(key) == Kind::Viewdef)
+        reloadViewdefs(key);
+}
+
+void HotLoader::reloadLua(const QString& key)
+{
+    struct Outcome
+    {
+        int reloaded = 0;
+        std::optional<LuaError> failure;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    m_sessions.forEachSession(
+        [key, outcome](Session& session) {
+            if (!session.isLoaded(key))
+                return; // not required by this session (yet): nothing to replace
+            std::optional<LuaError> failure;
+            const auto turn = session.runTurn(
+                [&] {
+                    if (auto reloaded = session.reloadFile(key); !reloaded)
+                        failure = reloaded.error();
+                    setPageProperty(session, "reloadError", failure ? errorJson(key, *failure) : QByteArray());
+                },
+                true);
+            if (!turn && !failure)
+                failure = turn.error();
+            if (failure) {
+                session.log(0, u"reload of %1 failed: %2"_s.arg(key, failure->fullText()));
+                if (!outcome->failure)
+                    outcome->failure = failure;
+            } else {
+                ++outcome->reloaded;
+            }
+        },
+        [this, key, outcome] {
+            if (outcome->failure) {
+                const LuaError& e = *outcome->failure;
+                emit luaReloadFailed(key, e.message, e.location(), e.traceback);
+            } else {
+                qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key), outcome->reloaded);
+                emit luaReloaded(key, outcome->reloaded);
+            }
+        });
+}
+
+void HotLoader::reloadViewdefs(const QString& key)
+{
+    // The store is shared: re-read it once (on the executor, where sessions read it), then one turn
+    // per session sends what changed to every connection that has the app
+    // (Session::queueViewdefs picks new and changed templates).
+    auto refreshed = std::make_shared<bool>(false);
+    m_sessions.forEachSession(
+        [store = m_sessions.viewdefs(), refreshed](Session& session) {
+            if (!*refreshed && store) {
+                store->reload(); // by content: an edit within the mtime granularity still counts
+                *refreshed = true;
+            }
+            if (session.hasConnections())
+                (void)session.runTurn([] {}, true);
+        },
+        [this, key] { emit viewdefReloaded(key); });
+}
+
+void HotLoader::notifyPage(const QString& key, bool stylesheet)
+{
+    const quint64 serial = ++m_serial;
+    const QByteArray url = key.mid(4).toUtf8(); // "html/css/a.css" -> "/css/a.css"
+    const QByteArray value = stylesheet ? url + "?v=" + QByteArray::number(serial) : QByteArray::number(serial);
+    m_sessions.forEachSession(
+        [stylesheet, value](Session& session) {
+            (void)session.runTurn(
+                [&] { setPageProperty(session, stylesheet ? "stylesheetChanged" : "pageReload", value); }, true);
+        },
+        [this, key] { emit pageFileChanged(key); });
+}
+
+} // namespace lunette
