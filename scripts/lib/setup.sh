@@ -31,7 +31,12 @@ LUNETTE_PACKAGES=(
     liblua5.4-dev rapidjson-dev libarchive-dev
     # headless display for screenshot tests, formatting
     xvfb xauth clang-format
+    # Node.js: npm installs Shoelace at build time (web/)
+    nodejs
 )
+# Debian packages npm separately; a Node.js that bundles it (NodeSource's nodejs, which conflicts
+# with Debian's npm package) needs no npm package.
+command -v npm >/dev/null 2>&1 || LUNETTE_PACKAGES+=(npm)
 
 lunette_log() {
     printf '%s\n' "$*" >&2
