@@ -411,6 +411,15 @@ void Session::openConnection(ConnectionId connection)
         m_viewdefs->refresh();
 }
 
+std::vector<ConnectionId> Session::connectionIds() const
+{
+    std::vector<ConnectionId> ids;
+    ids.reserve(m_connections.size());
+    for (const auto& [id, connection] : m_connections)
+        ids.push_back(id);
+    return ids;
+}
+
 void Session::closeConnection(ConnectionId connection)
 {
     m_lastActivity = std::chrono::steady_clock::now();

@@ -72,6 +72,7 @@ public:
     void closeConnection(ConnectionId connection);
     bool hasConnections() const { return !m_connections.empty(); }
     std::size_t connectionCount() const { return m_connections.size(); }
+    std::vector<ConnectionId> connectionIds() const;
     std::chrono::steady_clock::time_point lastActivity() const { return m_lastActivity; }
 
     // ---- turns ----
