@@ -76,7 +76,7 @@ export function buildFrame(entries, userEvent = false) {
 export class Batcher {
   // send(frame) → bool (false when the frame could not be sent); schedule(fn) runs fn later
   // (queueMicrotask in the page).
-  constructor({ send, schedule = queueMicrotask }) {
+  constructor({ send, schedule = (fn) => queueMicrotask(fn) }) {
     this._send = send;
     this._schedule = schedule;
     this._entries = [];

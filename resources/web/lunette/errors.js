@@ -33,7 +33,7 @@ export function parseLuaError(data = {}) {
     file,
     line,
     location: file ? (line !== null ? `${file}:${line}` : file) : '',
-    traceback: traceback.replace(/^\s+|\s+$/g, ''),
+    traceback: traceback.replace(/^\s*stack traceback:[^\S\n]*\n?/, '').replace(/^\s+|\s+$/g, ''),
   };
 }
 
@@ -50,4 +50,25 @@ export function isOverlayError(data = {}, access = undefined) {
 // The reply a ui-engine server gives to the `get` barrier it does not know.
 export function isUnknownGetError(data = {}) {
   return /unknown message type:\s*get\b/.test(String(data.description ?? ''));
+}
+
+// Variable 1's `reloadError` property: JSON {key, message, location, traceback} → overlay info.
+export function parseReloadError(text) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = { message: String(text) };
+  }
+  if (!data || typeof data !== 'object') data = { message: String(text) };
+  const location = typeof data.location === 'string' ? data.location : '';
+  const at = /^(.*):(\d+)$/.exec(location);
+  const info = parseLuaError({
+    code: 'lua-error',
+    description: String(data.message ?? ''),
+    traceback: typeof data.traceback === 'string' ? data.traceback : '',
+    file: at ? at[1] : location,
+    line: at ? Number(at[2]) : undefined,
+  });
+  return { ...info, kind: 'reload', key: typeof data.key === 'string' ? data.key : '' };
 }
