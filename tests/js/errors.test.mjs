@@ -1,7 +1,7 @@
 // Engine errors → overlay content and the rule for which errors get the overlay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLuaError, isOverlayError, isUnknownGetError } from '../../resources/web/lunette/errors.js';
+import { parseLuaError, parseReloadError, isOverlayError, isUnknownGetError } from '../../resources/web/lunette/errors.js';
 
 test('message, file:line and traceback from a Lua error description', () => {
   const info = parseLuaError({
@@ -57,4 +57,25 @@ test('the reply of a server that does not know get', () => {
   assert.equal(isUnknownGetError({ description: 'unknown message type: get' }), true);
   assert.equal(isUnknownGetError({ description: 'unknown message type: getObjects' }), false);
   assert.equal(isUnknownGetError({ description: 'boom' }), false);
+});
+
+test('variable 1 reloadError: JSON from the hot loader', () => {
+  const info = parseReloadError(JSON.stringify({
+    key: 'lua/contact.lua',
+    message: "lua/contact.lua:12: '=' expected near 'x'",
+    location: 'lua/contact.lua:12',
+    traceback: 'stack traceback:\n\t[C]: in ?',
+  }));
+  assert.equal(info.kind, 'reload');
+  assert.equal(info.key, 'lua/contact.lua');
+  assert.equal(info.message, "lua/contact.lua:12: '=' expected near 'x'");
+  assert.equal(info.location, 'lua/contact.lua:12');
+  assert.equal(info.traceback, '[C]: in ?');
+});
+
+test('reloadError that is not JSON is shown as its text', () => {
+  const info = parseReloadError('cannot read lua/x.lua');
+  assert.equal(info.message, 'cannot read lua/x.lua');
+  assert.equal(info.location, '');
+  assert.equal(info.key, '');
 });

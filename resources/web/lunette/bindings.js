@@ -144,6 +144,22 @@ export function syncValue(rt, widget) {
   if (record && record.value !== value) rt.store.update(widget.valueVar, value);
 }
 
+// Options rendered by views inside a <select> or <sl-select> may arrive after the select's
+// value: select what the value names again. (sl-select only notices options added directly to
+// its slot, not inside a view's element, so it is asked to re-read them.)
+export function refreshEnclosingSelect(rt, el) {
+  const select = el?.closest?.('select, sl-select');
+  const widget = select && widgets.get(select);
+  if (!widget || widget.valueVar === null) return;
+  const record = rt.store.get(widget.valueVar);
+  if (!record || record.value === undefined) return;
+  if (select.tagName === 'SL-SELECT' && typeof select.handleDefaultSlotChange === 'function') {
+    select.handleDefaultSlotChange();
+    return;
+  }
+  writeValue(select, record.value, widget.valueKind);
+}
+
 // ---- ui-value -----------------------------------------------------------------------------
 
 function bindValue(rt, widget, ctx, text) {

@@ -5,6 +5,7 @@
 // Scripts of revealed views run once, in document order, when they become visible.
 
 import { activateScript, insideNewView } from './dom.js';
+import { refreshEnclosingSelect } from './bindings.js';
 
 export const REVEAL_CAP_MS = 250;
 
@@ -67,10 +68,14 @@ export class RevealScheduler {
   _revealPending() {
     const views = [...this._pending].filter((v) => v.alive).sort((a, b) => a.n - b.n);
     this._pending.clear();
+    const parents = new Set();
     for (const view of views) {
       this._scripts.push(...view.scripts.splice(0));
       view.reveal();
+      const parent = view.firstElement()?.parentElement;
+      if (parent) parents.add(parent);
     }
+    for (const parent of parents) refreshEnclosingSelect(this._app, parent);
     const waiting = [];
     for (const script of this._scripts) {
       if (!script.isConnected) continue;

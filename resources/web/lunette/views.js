@@ -10,7 +10,7 @@
 // (.ui-new-view) next to the old one until the reveal (reveal.js), so the page never flashes.
 
 import { bindingProperties, isTruthyFlag } from './paths.js';
-import { bindAttributes } from './bindings.js';
+import { bindAttributes, refreshEnclosingSelect } from './bindings.js';
 import { ensureId, ownClasses, insideNewView, neutralizeScripts, NEW_VIEW, OBSOLETE_VIEW, scrollToBottom } from './dom.js';
 
 let lastView = 0;
@@ -347,8 +347,10 @@ export class ViewList {
   sync(value) {
     if (!this.alive) return;
     const list = Array.isArray(value) ? value : [];
+    const shrunk = this.items.length > list.length;
     while (this.items.length > list.length) this.items.pop().destroy();
     for (let i = this.items.length; i < list.length; i++) this.items.push(this._makeItem(i));
+    if (shrunk) refreshEnclosingSelect(this.rt, this.element);
     if (this.scroll) scrollToBottom(this.element);
     this.rt.scroll.notify(this.contextVarId);
     this.rt.changed();
