@@ -137,3 +137,17 @@ test('watch is sent for variable 1 only when asked; the barrier acknowledges nul
   store.acknowledge([a]);
   assert.deepEqual([...store.awaitingFirst], [b]);
 });
+
+test('outgoing properties: "" removes locally and is sent; nothing goes for a destroyed variable', () => {
+  const { store, sent } = makeStore();
+  const id = store.create({ parentId: 1, properties: { path: 'v' } });
+  store.update(id, undefined, { viewdef: 'T.DEFAULT' });
+  assert.equal(store.get(id).properties.viewdef, 'T.DEFAULT');
+  store.update(id, undefined, { viewdef: '' });
+  assert.equal('viewdef' in store.get(id).properties, false);
+  assert.deepEqual(sent.at(-1).message, { type: 'update', data: { varId: id, properties: { viewdef: '' } } });
+  store.destroy(id);
+  const count = sent.length;
+  assert.equal(store.update(id, 'late'), false);
+  assert.equal(sent.length, count);
+});

@@ -63,18 +63,19 @@ export class VariableStore {
     const record = this._records.get(id);
     if (!record) return false; // destroyed meanwhile: the engine no longer knows it either
     const hasValue = value !== undefined;
-    {
-      const readable = !UNREADABLE.has(record.properties.access);
-      if (hasValue && readable && !force && !properties && record.value === value) return false;
-      if (hasValue) record.value = value;
-      if (properties) Object.assign(record.properties, properties);
+    const readable = !UNREADABLE.has(record.properties.access);
+    if (hasValue && readable && !force && !properties && record.value === value) return false;
+    if (hasValue) record.value = value;
+    for (const [name, v] of Object.entries(properties ?? {})) {
+      if (v === '') delete record.properties[name];
+      else record.properties[name] = v;
     }
     const data = { varId: id };
     if (hasValue) data.value = value;
     if (properties) data.properties = { ...properties };
     this._send(
       { type: 'update', data },
-      { priority: priority ?? record?.properties.priority ?? 'medium', userEvent },
+      { priority: priority ?? record.properties.priority ?? 'medium', userEvent },
     );
     return true;
   }
