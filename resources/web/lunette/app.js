@@ -340,6 +340,18 @@ export class UIApp {
     return this.store.size;
   }
 
+  // What whenIdle() is waiting for, for tests and debugging.
+  pending() {
+    return {
+      unsent: this.batcher.pending,
+      unsynced: this.unsynced,
+      requests: this._gets.length,
+      awaitingFirst: this.store.awaitingFirst.size,
+      revealing: this.reveal.busy,
+      unrendered: [...this.views].filter((v) => !v.rendered).length,
+    };
+  }
+
   // Current values of variables from the engine: [{id, value, properties}].
   async get(varIds) {
     const reply = await this._request({ type: 'get', data: { varIds: [...varIds] } });
