@@ -1,8 +1,10 @@
 #include "PageDriver.h"
 
+#include <functional>
 #include <semaphore>
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -27,6 +29,23 @@ namespace {
 QString jsString(const QString& text)
 {
     return QString::fromUtf8(QJsonDocument(QJsonArray { text }).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+}
+
+// Run the event loop until done() or the timeout. Never QTest::qWaitFor here: it sleeps between
+// event passes, and QtWebEngine's browser side runs on this thread, so every IPC hop of the page
+// (each module a page imports, each runJavaScript) would wait for those sleeps.
+bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs = 5)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() >= timeoutMs)
+            return false;
+        QEventLoop loop;
+        QTimer::singleShot(pollMs, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
 }
 
 } // namespace
@@ -80,6 +99,8 @@ QString PageDriver::sessionId() const
 
 bool PageDriver::open(const QUrl& url)
 {
+    QElapsedTimer timer;
+    timer.start();
     QSignalSpy loaded(m_page, &QWebEnginePage::loadFinished);
     m_page->load(url);
     if (!loaded.wait(20000) || !loaded.first().value(0).toBool()) {
@@ -87,11 +108,14 @@ bool PageDriver::open(const QUrl& url)
         return false;
     }
     const auto hasApp = eval(u"!!document.querySelector('[ui-app]')"_s);
+    const qint64 loadMs = timer.elapsed();
     if (hasApp && hasApp->toBool()) {
         if (!waitFor(u"!!window.uiApp"_s, 20000))
             return false;
-        return await(u"await window.uiApp.ready; return true;"_s, 20000).has_value();
+        if (!await(u"await window.uiApp.ready; return true;"_s, 20000))
+            return false;
     }
+    qInfo("page %s: loaded in %lld ms, ready in %lld ms", qUtf8Printable(url.path()), loadMs, timer.elapsed());
     return true;
 }
 
@@ -112,7 +136,7 @@ std::optional<QVariant> PageDriver::eval(const QString& expression, int timeoutM
         result = value;
         done = true;
     });
-    if (!QTest::qWaitFor([&] { return done; }, timeoutMs)) {
+    if (!spinUntil([&] { return done; }, timeoutMs, 1)) {
         m_lastError = u"timed out evaluating: "_s + expression;
         return std::nullopt;
     }
@@ -134,7 +158,7 @@ std::optional<QVariant> PageDriver::await(const QString& asyncBody, int timeoutM
     if (!started)
         return std::nullopt;
     std::optional<QVariant> settled;
-    const bool finished = QTest::qWaitFor(
+    const bool finished = spinUntil(
         [&] {
             settled = eval(slot + u" || null"_s);
             return settled && !settled->isNull();
@@ -154,7 +178,7 @@ std::optional<QVariant> PageDriver::await(const QString& asyncBody, int timeoutM
 
 bool PageDriver::waitFor(const QString& condition, int timeoutMs)
 {
-    const bool met = QTest::qWaitFor(
+    const bool met = spinUntil(
         [&] {
             const auto value = eval(condition);
             return value && value->toBool();
@@ -262,7 +286,7 @@ QStringList PageDriver::consoleProblems() const
 std::optional<QImage> PageDriver::screenshot(int timeoutMs)
 {
     QImage image;
-    const bool painted = QTest::qWaitFor(
+    const bool painted = spinUntil(
         [&] {
             image = m_view->grab().toImage();
             if (image.isNull())
