@@ -299,7 +299,8 @@ QByteArray encodeDestroy(qint64 varId)
     return "{\"type\":\"destroy\",\"data\":{\"varId\":" + QByteArray::number(varId) + "}}";
 }
 
-QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QStringView description)
+QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QStringView description,
+                       QStringView traceback)
 {
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
@@ -317,6 +318,11 @@ QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QString
     w.Key("description");
     const QByteArray text = description.toUtf8();
     writeBytes(w, text);
+    if (!traceback.isEmpty()) {
+        w.Key("traceback");
+        const QByteArray trace = traceback.toUtf8();
+        writeBytes(w, trace);
+    }
     w.EndObject();
     w.EndObject();
     return finish(buffer);

@@ -76,7 +76,10 @@ QByteArray encodeUpdate(qint64 varId, const QByteArray* valueJson,
 // {"type":"destroy","data":{"varId":N}}
 QByteArray encodeDestroy(qint64 varId);
 // {"type":"error","data":{["varId":N,]"code":C,"description":D}}
-QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QStringView description);
+// A Lua failure may carry its traceback (a Lunette extension field; clients that do not know it
+// ignore it).
+QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QStringView description,
+                       QStringView traceback = {});
 
 // A JSON string literal (quotes included) for UTF-8 text.
 QByteArray jsonString(QByteArrayView utf8);

@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include "SessionApi.h"
+#include "hotload/FileWatcher.h"
 #include "lua/LuaJson.h"
 #include "lua/LuaRuntime.h"
 #include "lua/LuaStackGuard.h"
@@ -80,8 +81,9 @@ int rtFindModule(lua_State* L)
             return 2;
         }
         const QByteArray code = f.readAll();
-        // Tracking key: the symlink-resolved path relative to the site root (LUA_API.md).
-        const QString key = QDir(root).relativeFilePath(canonical);
+        // Tracking key: the symlink-resolved path relative to the site root (LUA_API.md), the
+        // same key the FileWatcher reports changes under.
+        const QString key = trackingKey(root, root + u'/' + relative);
         lua::pushString(L, key);
         if (auto loaded = s->lua().load(code, key); !loaded) {
             lua_pop(L, 1);
@@ -255,7 +257,7 @@ Expected<void, LuaError> Session::start()
         error.message = u"cannot read "_s + entry + u": "_s + file.errorString();
         return unexpected(std::move(error));
     }
-    const QString key = QDir(m_site->root()).relativeFilePath(QFileInfo(entry).canonicalFilePath());
+    const QString key = trackingKey(m_site->root(), entry);
     m_runtime.push(L);
     lua_getfield(L, -1, "runModule");
     lua_remove(L, -2);
@@ -315,9 +317,9 @@ void Session::queue(ConnectionId connection, QByteArray message)
 }
 
 void Session::queueError(ConnectionId connection, std::optional<qint64> varId, QByteArrayView code,
-                         const QString& description)
+                         const QString& description, const QString& traceback)
 {
-    queue(connection, protocol::encodeError(varId, code, description));
+    queue(connection, protocol::encodeError(varId, code, description, traceback));
 }
 
 void Session::notifyDestroyed(const std::vector<qint64>& ids)
@@ -484,18 +486,18 @@ void Session::handleMessage(ConnectionId connection, const protocol::Message& m)
     case MessageType::Create:
         if (!m_tree->createFromClient(connection, m.hasVarId ? m.varId : 0, m.parentId, properties(),
                                       m.nowatch, &error))
-            queueError(connection, varId, error.code, error.description);
+            queueError(connection, varId, error.code, error.description, error.traceback);
         break;
     case MessageType::Update: {
         Variable* v = lookup();
         if (!v || m_tree->isInactive(v))
             break;
         if (m.hasProperties && !m_tree->setProperties(v, properties(), &error)) {
-            queueError(connection, m.varId, error.code, error.description);
+            queueError(connection, m.varId, error.code, error.description, error.traceback);
             break;
         }
         if (m.hasValue && !m_tree->setValue(v, m.value, &error)) {
-            queueError(connection, m.varId, error.code, error.description);
+            queueError(connection, m.varId, error.code, error.description, error.traceback);
             log(1, u"update of variable %1 failed: %2"_s.arg(m.varId).arg(error.description));
         }
         break;
@@ -601,7 +603,7 @@ void Session::fireTimer(qint64 handle)
             if (Variable* v = m_tree->bySeq(it->second.schedulerVariable)) {
                 const QString text = u"timer callback failed: "_s + failure->message;
                 for (const ConnectionId c : v->watchers)
-                    queueError(c, v->id, protocol::code::LuaError, text);
+                    queueError(c, v->id, protocol::code::LuaError, text, failure->traceback);
                 finishTurn(false);
             }
             // An interval survives errors unless it fails three times in a row (LUA_API.md).

@@ -138,7 +138,7 @@ private:
     void handleMessage(ConnectionId connection, const protocol::Message& message);
     void queue(ConnectionId connection, QByteArray message);
     void queueError(ConnectionId connection, std::optional<qint64> varId, QByteArrayView code,
-                    const QString& description);
+                    const QString& description, const QString& traceback = {});
     void queueViewdefs();
     void finishTurn(bool userEvent);
     void fireTimer(qint64 handle);

@@ -89,7 +89,7 @@ QByteArray durationText(std::chrono::nanoseconds d)
 VarError luaFailure(const LuaError& e)
 {
     const bool timedOut = e.kind == LuaError::Kind::Timeout;
-    return { QByteArray(timedOut ? protocol::code::Timeout : protocol::code::LuaError), e.message };
+    return { QByteArray(timedOut ? protocol::code::Timeout : protocol::code::LuaError), e.message, e.traceback };
 }
 
 // t[k] for values that are not plain tables (strings, userdata with __index): run under a

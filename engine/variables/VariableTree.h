@@ -50,6 +50,7 @@ struct VarError
 {
     QByteArray code; // protocol::code::*
     QString description;
+    QString traceback = {}; // Lua failures: "stack traceback:\n..."
 };
 
 struct Variable

@@ -290,6 +290,8 @@ private slots:
         const QJsonObject luaError = find(afterFailure, u"error"_s, 3);
         QCOMPARE(data(luaError).value(u"code"_s).toString(), u"lua-error"_s);
         QVERIFY(data(luaError).value(u"description"_s).toString().contains(u"boom from fails()"_s));
+        QVERIFY2(data(luaError).value(u"traceback"_s).toString().startsWith(u"stack traceback:"_s),
+                 qPrintable(data(luaError).value(u"traceback"_s).toString()));
         QCOMPARE(data(find(afterFailure, u"update"_s, 6)).value(u"value"_s).toString(), u"Protocol"_s);
 
         // Create without a path, and with an invalid access for a setter path.
