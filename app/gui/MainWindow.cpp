@@ -54,7 +54,9 @@ MainWindow::~MainWindow()
 
 void MainWindow::openSite()
 {
-    auto started = lunette::SiteHost::start(m_sitePath);
+    lunette::SiteHost::Options options;
+    options.hotload = true; // live editing is on in the app (HOTLOAD.md)
+    auto started = lunette::SiteHost::start(m_sitePath, options);
     if (!started) {
         m_siteError = started.error();
         qWarning("lunette: cannot serve %s: %s", qUtf8Printable(m_sitePath), qUtf8Printable(m_siteError));

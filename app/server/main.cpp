@@ -83,7 +83,10 @@ int main(int argc, char* argv[])
     const QCommandLineOption timeoutOption(u"session-timeout"_s,
         u"End sessions idle (no connection) for this many seconds (default 86400; 0 = never)."_s,
         u"S"_s, u"86400"_s);
-    parser.addOptions({ checkOption, portOption, hostOption, tokenOption, printUrlOption, timeoutOption });
+    const QCommandLineOption hotloadOption(
+        u"hotload"_s, u"Live editing: reload Lua files, viewdefs and styles of the site when they are saved."_s);
+    parser.addOptions({ checkOption, portOption, hostOption, tokenOption, printUrlOption, timeoutOption,
+                        hotloadOption });
     parser.addPositionalArgument(u"site"_s, u"The site folder."_s, u"SITE"_s);
 
     if (!parser.parse(QCoreApplication::arguments()))
@@ -142,6 +145,7 @@ int main(int argc, char* argv[])
     options.server.host = address;
     options.server.port = static_cast<quint16>(port);
     options.server.token = parser.value(tokenOption);
+    options.hotload = parser.isSet(hotloadOption);
     auto started = lunette::SiteHost::start(site->root(), options);
     if (!started)
         return fail(kExitListen, started.error());

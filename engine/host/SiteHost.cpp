@@ -4,6 +4,8 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include "hotload/FileWatcher.h"
+#include "hotload/HotLoader.h"
 #include "lua/LuaExecutor.h"
 #include "site/Site.h"
 
@@ -30,11 +32,37 @@ Expected<std::unique_ptr<SiteHost>, QString> SiteHost::start(const QString& site
                                                   std::move(options.server));
     if (auto started = host->m_server->start(); !started)
         return unexpected(started.error());
+    if (options.hotload)
+        host->startHotload();
     return host;
+}
+
+void SiteHost::startHotload()
+{
+    m_hotLoader = std::make_unique<HotLoader>(*m_sessions);
+    m_watcher = std::make_unique<FileWatcher>(m_site->root());
+    HotLoader* loader = m_hotLoader.get();
+    QObject::connect(m_watcher.get(), &FileWatcher::fileChanged, loader,
+                     [loader](const QString& key) { loader->fileChanged(key); });
+    QObject::connect(m_watcher.get(), &FileWatcher::fileAdded, loader,
+                     [loader](const QString& key) { loader->fileChanged(key); });
+    QObject::connect(m_watcher.get(), &FileWatcher::fileRemoved, loader,
+                     [loader](const QString& key) { loader->fileRemoved(key); });
+    // lua/ is recursive: dotted requires (require "ui.widgets") live in sub-folders.
+    m_watcher->watchDirectory(u"lua"_s, true, { u"*.lua"_s });
+    m_watcher->watchDirectory(u"apps"_s, true, { u"*.lua"_s, u"*.html"_s });
+    m_watcher->watchDirectory(u"viewdefs"_s, true, { u"*.html"_s });
+    m_watcher->watchDirectory(u"html"_s, true, { u"*"_s });
 }
 
 SiteHost::~SiteHost()
 {
+    // No more reloads once teardown starts; reloads already queued on the executor finish
+    // (they report through the loader) before it goes.
+    m_watcher.reset();
+    if (m_hotLoader && m_executor)
+        m_executor->execute([] {});
+    m_hotLoader.reset();
     if (m_server)
         m_server->stop();
     if (m_sessions)

@@ -21,6 +21,8 @@
 
 namespace lunette {
 
+class FileWatcher;
+class HotLoader;
 class LuaExecutor;
 class Site;
 
@@ -31,6 +33,9 @@ public:
     {
         SessionManager::Options sessions;
         SiteServerOptions server; // server.shoelaceDir empty: shoelaceDirectory() is used
+        // Live editing (HOTLOAD.md): watch lua/, apps/, viewdefs/ and html/ and reload what
+        // changes. The watcher lives on the thread that calls start().
+        bool hotload = false;
     };
 
     static Expected<std::unique_ptr<SiteHost>, QString> start(const QString& siteFolder,
@@ -50,6 +55,9 @@ public:
     SiteServer& server() { return *m_server; }
     // The site's URL with the launch token (opening it creates a session).
     QUrl url() const { return m_server->url(); }
+    // The live-editing pieces, or nullptr when hot reload is off.
+    HotLoader* hotLoader() const { return m_hotLoader.get(); }
+    FileWatcher* fileWatcher() const { return m_watcher.get(); }
 
     // The installed copy of Shoelace's cdn/ folder, or empty when there is none. Looked up in
     // order: $LUNETTE_SHOELACE_DIR, <app dir>/../share/lunette/shoelace, <app dir>/shoelace,
@@ -58,11 +66,14 @@ public:
 
 private:
     SiteHost() = default;
+    void startHotload();
 
     std::shared_ptr<const Site> m_site;
     std::unique_ptr<LuaExecutor> m_executor;
     std::unique_ptr<SessionManager> m_sessions;
     std::unique_ptr<SiteServer> m_server;
+    std::unique_ptr<HotLoader> m_hotLoader;
+    std::unique_ptr<FileWatcher> m_watcher;
 };
 
 } // namespace lunette

@@ -48,10 +48,11 @@ HotLoader::Kind HotLoader::kindOf(const QString& key)
 {
     if (key.endsWith(u".lua"_s))
         return Kind::Lua;
-    if (key.startsWith(u"viewdefs/"_s) && key.endsWith(u".html"_s))
-        return Kind::Viewdef;
     if (key.startsWith(u"html/"_s))
         return key.endsWith(u".css"_s) ? Kind::Stylesheet : Kind::Page;
+    // viewdefs/, or where a symlinked viewdef really lives (apps/tasks/Task.list-item.html).
+    if (key.endsWith(u".html"_s))
+        return Kind::Viewdef;
     return Kind::Other;
 }
 
@@ -91,8 +92,9 @@ void HotLoader::reloadLua(const QString& key)
         std::optional<LuaError> failure;
     };
     auto outcome = std::make_shared<Outcome>();
+    const QByteArray serial = QByteArray::number(++m_serial);
     m_sessions.forEachSession(
-        [key, outcome](Session& session) {
+        [key, outcome, serial](Session& session) {
             if (!session.isLoaded(key))
                 return; // not required by this session (yet): nothing to replace
             std::optional<LuaError> failure;
@@ -101,6 +103,8 @@ void HotLoader::reloadLua(const QString& key)
                     if (auto reloaded = session.reloadFile(key); !reloaded)
                         failure = reloaded.error();
                     setPageProperty(session, "reloadError", failure ? errorJson(key, *failure) : QByteArray());
+                    if (!failure)
+                        setPageProperty(session, "reloaded", serial); // the page clears its overlay
                 },
                 true);
             if (!turn && !failure)

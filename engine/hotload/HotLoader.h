@@ -14,7 +14,8 @@
 //
 // What reaches the page travels as properties of variable 1 (ignored by clients that do not know
 // them): `reloadError` (JSON {key, message, location, traceback}, "" once fixed),
-// `stylesheetChanged` ("/path.css?v=N") and `pageReload` ("N").
+// `reloaded` ("N" after every good Lua reload), `stylesheetChanged` ("/path.css?v=N") and
+// `pageReload` ("N").
 
 #include <atomic>
 

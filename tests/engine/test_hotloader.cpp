@@ -141,6 +141,7 @@ private slots:
         QCOMPARE(HotLoader::kindOf(u"viewdefs/App.DEFAULT.html"_s), HotLoader::Kind::Viewdef);
         QCOMPARE(HotLoader::kindOf(u"html/css/site.css"_s), HotLoader::Kind::Stylesheet);
         QCOMPARE(HotLoader::kindOf(u"html/index.html"_s), HotLoader::Kind::Page);
+        QCOMPARE(HotLoader::kindOf(u"apps/tasks/Task.list-item.html"_s), HotLoader::Kind::Viewdef);
         QCOMPARE(HotLoader::kindOf(u"README.md"_s), HotLoader::Kind::Other);
     }
 
@@ -158,6 +159,7 @@ private slots:
         m_loader->fileChanged(u"lua/main.lua"_s);
         QVERIFY(reloaded.wait());
         QCOMPARE(reloaded.first().at(1).toInt(), 1);
+        QVERIFY(!propertyOf(client->waitForMessage(appProperty(u"reloaded"_s)), u"reloaded"_s).isEmpty());
         QCOMPARE(increment(*client), 11);
         client->sendMessages({ ProtocolClient::create(4, 1, u"title"_s) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toString(),
