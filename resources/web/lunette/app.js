@@ -176,8 +176,9 @@ export class UIApp {
   }
 
   // Variable 1 also carries the engine's page notices (HotLoader): viewdefs (templates to
-  // install), reloadError (JSON, "" once fixed), stylesheetChanged ("/a.css?v=N") and pageReload
-  // ("N"). The last two are events: their values in the initial state are not acted on.
+  // install), reloadError (JSON, "" once fixed), reloaded ("N" after a good Lua reload),
+  // stylesheetChanged ("/a.css?v=N") and pageReload ("N"). The last three are events: their values
+  // in the initial state are not acted on.
   _receiveUpdate(message, initial) {
     const data = message.data;
     let installed = null;
@@ -190,6 +191,7 @@ export class UIApp {
       }
       if (!initial) {
         if (installed && (installed.added.length || installed.updated.length)) this.overlay.clear('event');
+        if (rest.reloaded) this.overlay.clear(); // fixed code is running: older errors are stale
         if (rest.stylesheetChanged) this.reloadStylesheet(rest.stylesheetChanged);
         if (rest.pageReload) {
           location.reload();
