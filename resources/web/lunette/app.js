@@ -238,8 +238,11 @@ export class UIApp {
     }
   }
 
+  // A broken template is reported, never fatal: the console, the overlay and the engine's log;
+  // the previous version of the template (if any) stays in use.
   _reportViewdef(key, why) {
     console.error(`lunette: viewdef ${key} rejected: ${why}`);
+    this.overlay.show({ kind: 'event', message: `viewdef ${key} rejected: ${why}`, location: `viewdefs/${key}.html` });
     this.batcher.enqueue({ type: 'error', data: { varId: 1, code: 'bad-viewdef', description: `${key}: ${why}` } });
   }
 
