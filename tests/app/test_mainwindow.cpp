@@ -5,6 +5,10 @@
 #include <optional>
 
 #include <QDir>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
+#include <functional>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -27,15 +31,50 @@ namespace {
 
 constexpr int kLoadTimeoutMs = 30000;
 
+// Spins the event loop until done() (no sleeps: QtWebEngine's browser side runs on this thread).
+bool spinUntil(const std::function<bool()>& done, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        QEventLoop loop;
+        QTimer::singleShot(2, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
+}
+
 // Runs script in the page and waits for its result; nullopt when no result came in time.
 std::optional<QVariant> evaluate(QWebEnginePage* page, const QString& script)
 {
     // Shared so that a late callback after a timeout writes into live memory.
     auto result = std::make_shared<std::optional<QVariant>>();
     page->runJavaScript(script, [result](const QVariant& value) { *result = value; });
-    if (!QTest::qWaitFor([&] { return result->has_value(); }, kLoadTimeoutMs))
+    if (!spinUntil([&] { return result->has_value(); }, kLoadTimeoutMs))
         return std::nullopt;
     return *result;
+}
+
+// Grabs the window once it is no longer one flat colour (the page has painted).
+bool grabPainted(QWidget& window, QImage* image)
+{
+    return spinUntil(
+        [&] {
+            *image = window.grab().toImage();
+            if (image->isNull())
+                return false;
+            const QRgb first = image->pixel(0, 0);
+            for (int y = 0; y < image->height(); y += 4) {
+                for (int x = 0; x < image->width(); x += 4) {
+                    if (image->pixel(x, y) != first)
+                        return true;
+                }
+            }
+            return false;
+        },
+        kLoadTimeoutMs);
 }
 
 QString artifactsDir()
@@ -67,6 +106,7 @@ private slots:
     void startPageFlagsFolderWithoutMain();
     void geometryPersists();
     void screenshot();
+    void contactsSiteInTheWindow();
 
 private:
     QTemporaryDir m_temp;
@@ -182,24 +222,9 @@ void TestMainWindow::screenshot()
     QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), kLoadTimeoutMs);
     QCOMPARE(loaded.first().value(0).toBool(), true);
 
-    // Loading finished is not painting finished: wait until the grab shows the page, i.e. the
-    // view is no longer one flat colour (the headline's text is on it).
+    // Loading finished is not painting finished: wait until the grab shows the page.
     QImage image;
-    const bool painted = QTest::qWaitFor(
-        [&] {
-            image = window.grab().toImage();
-            if (image.isNull())
-                return false;
-            const QRgb first = image.pixel(0, 0);
-            for (int y = 0; y < image.height(); y += 4) {
-                for (int x = 0; x < image.width(); x += 4) {
-                    if (image.pixel(x, y) != first)
-                        return true;
-                }
-            }
-            return false;
-        },
-        kLoadTimeoutMs);
+    const bool painted = grabPainted(window, &image);
 
     const QString dir = artifactsDir();
     QVERIFY(QDir().mkpath(dir));
@@ -208,6 +233,44 @@ void TestMainWindow::screenshot()
     QVERIFY(image.save(file, "PNG"));
     QVERIFY2(QFileInfo(file).size() > 0, qPrintable(file));
     QVERIFY2(painted, "the grabbed window stayed one flat colour: the page was never painted");
+}
+
+// `lunette sites/contacts`: the contact manager, working, in the app window (screenshot saved as
+// mainwindow-contacts.png in the test artifacts).
+void TestMainWindow::contactsSiteInTheWindow()
+{
+    MainWindow window(QString::fromLocal8Bit(qgetenv("LUNETTE_SOURCE_DIR")) + u"/sites/contacts"_s);
+    QVERIFY2(window.host(), qPrintable(window.siteError()));
+    QCOMPARE(window.windowTitle(), u"Contact Manager"_s); // lunette.json's window.title
+    window.resize(1100, 760);
+    window.show();
+    QWebEnginePage* page = window.view()->page();
+    const auto names = [&] {
+        const auto value = evaluate(page, u"[...document.querySelectorAll('[data-test=card-name]')].map(e => e.textContent.trim()).join('|')"_s);
+        return value ? value->toString() : QString();
+    };
+    QVERIFY(spinUntil([&] { return names() == u"Alice Smith|Bob Johnson|Carol Williams"_s; }, kLoadTimeoutMs));
+    // It works: a click on "Add Contact" opens the form.
+    QVERIFY(evaluate(page, u"document.querySelector('[data-test=add-contact]').click(), true"_s));
+    QVERIFY(spinUntil([&] { return evaluate(page, u"!document.querySelector('[data-test=edit-view]').hidden"_s)->toBool(); }, kLoadTimeoutMs));
+    QVERIFY(evaluate(page, u"document.querySelector('[data-test=cancel]').click(), true"_s));
+    QVERIFY(spinUntil([&] { return evaluate(page, u"!document.querySelector('[data-test=list-view]').hidden"_s)->toBool(); }, kLoadTimeoutMs));
+    QVERIFY(evaluate(page, u"uiApp.whenIdle().then(() => window.__idle = true), true"_s));
+    QVERIFY(spinUntil([&] { return evaluate(page, u"window.__idle === true"_s)->toBool(); }, kLoadTimeoutMs));
+    // Every Shoelace element defined (the autoloader loads them lazily), then a frame painted.
+    QVERIFY(spinUntil([&] { return evaluate(page, u"document.querySelectorAll(':not(:defined)').length === 0 && "
+                                                  "[...document.querySelectorAll('sl-icon')].every(i => i.shadowRoot?.querySelector('svg'))"_s)->toBool(); },
+                      kLoadTimeoutMs));
+    QVERIFY(evaluate(page, u"requestAnimationFrame(() => requestAnimationFrame(() => window.__painted = true)), true"_s));
+    QVERIFY(spinUntil([&] { return evaluate(page, u"window.__painted === true"_s)->toBool(); }, kLoadTimeoutMs));
+
+    const QString dir = artifactsDir();
+    QVERIFY(QDir().mkpath(dir));
+    const QString file = QDir(dir).filePath(u"mainwindow-contacts.png"_s);
+    QFile::remove(file);
+    QImage image;
+    QVERIFY2(grabPainted(window, &image), "the window never showed the page");
+    QVERIFY(image.save(file, "PNG"));
 }
 
 QTEST_MAIN(TestMainWindow)

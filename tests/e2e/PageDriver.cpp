@@ -285,6 +285,11 @@ QStringList PageDriver::consoleProblems() const
 
 std::optional<QImage> PageDriver::screenshot(int timeoutMs)
 {
+    // Shoelace's autoloader defines elements lazily: wait until none is left undefined and a
+    // frame has been painted after that.
+    waitFor(u"document.querySelectorAll(':not(:defined)').length === 0 && "
+            "[...document.querySelectorAll('sl-icon')].every(i => i.shadowRoot?.querySelector('svg'))"_s, timeoutMs);
+    await(u"await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true;"_s, timeoutMs);
     QImage image;
     const bool painted = spinUntil(
         [&] {
