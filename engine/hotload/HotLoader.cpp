@@ -118,13 +118,15 @@ void HotLoader::reloadLua(const QString& key)
             }
         },
         [this, key, outcome] {
-            if (outcome->failure) {
-                const LuaError& e = *outcome->failure;
-                emit luaReloadFailed(key, e.message, e.location(), e.traceback);
-            } else {
-                qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key), outcome->reloaded);
-                emit luaReloaded(key, outcome->reloaded);
-            }
+            QMetaObject::invokeMethod(this, [this, key, outcome] {
+                if (outcome->failure) {
+                    const LuaError& e = *outcome->failure;
+                    emit luaReloadFailed(key, e.message, e.location(), e.traceback);
+                } else {
+                    qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key), outcome->reloaded);
+                    emit luaReloaded(key, outcome->reloaded);
+                }
+            }, Qt::QueuedConnection);
         });
 }
 
@@ -143,7 +145,7 @@ void HotLoader::reloadViewdefs(const QString& key)
             if (session.hasConnections())
                 (void)session.runTurn([] {}, true);
         },
-        [this, key] { emit viewdefReloaded(key); });
+        [this, key] { QMetaObject::invokeMethod(this, [this, key] { emit viewdefReloaded(key); }, Qt::QueuedConnection); });
 }
 
 void HotLoader::notifyPage(const QString& key, bool stylesheet)
@@ -156,7 +158,7 @@ void HotLoader::notifyPage(const QString& key, bool stylesheet)
             (void)session.runTurn(
                 [&] { setPageProperty(session, stylesheet ? "stylesheetChanged" : "pageReload", value); }, true);
         },
-        [this, key] { emit pageFileChanged(key); });
+        [this, key] { QMetaObject::invokeMethod(this, [this, key] { emit pageFileChanged(key); }, Qt::QueuedConnection); });
 }
 
 } // namespace lunette

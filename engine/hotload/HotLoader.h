@@ -41,7 +41,7 @@ public:
     static Kind kindOf(const QString& trackingKey);
 
 signals:
-    // Emitted on the executor thread once every session has handled the change.
+    // Emitted on the loader's own thread once every session has handled the change.
     void luaReloaded(const QString& trackingKey, int sessions);
     void luaReloadFailed(const QString& trackingKey, const QString& message, const QString& location,
                          const QString& traceback);
