@@ -353,4 +353,15 @@ QString exampleSite(const QString& name)
     return sourceDir() + u"/sites/"_s + name;
 }
 
+QString openSite(const QString& siteFolder, std::unique_ptr<SiteHost>& host,
+                 std::unique_ptr<PageDriver>& page, const SiteHost::Options& options)
+{
+    auto started = SiteHost::start(siteFolder, options);
+    if (!started)
+        return started.error();
+    host = std::move(*started);
+    page = std::make_unique<PageDriver>();
+    return page->open(host->url()) ? QString() : page->lastError();
+}
+
 } // namespace lunette::test

@@ -90,4 +90,9 @@ Expected<LuaValue, QString> runLua(SiteHost& host, const QString& sessionId, con
 // The folder of an example site (sites/<name> in the source tree).
 QString exampleSite(const QString& name);
 
+// Serve siteFolder with a new SiteHost and open it in a new page: "" when both are ready, else
+// what went wrong.
+QString openSite(const QString& siteFolder, std::unique_ptr<SiteHost>& host,
+                 std::unique_ptr<PageDriver>& page, const SiteHost::Options& options = {});
+
 } // namespace lunette::test

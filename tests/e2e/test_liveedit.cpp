@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include "PageDriver.h"
+#include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using namespace lunette;
@@ -16,17 +17,6 @@ using lunette::test::PageDriver;
 
 namespace {
 
-bool copyTree(const QString& from, const QString& to)
-{
-    QDirIterator it(from, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString file = it.next();
-        const QString target = to + u'/' + QDir(from).relativeFilePath(file);
-        if (!QDir().mkpath(QFileInfo(target).path()) || !QFile::copy(file, target))
-            return false;
-    }
-    return true;
-}
 
 QByteArray readAll(const QString& path)
 {
@@ -93,14 +83,11 @@ private slots:
     {
         QVERIFY(m_temp.isValid());
         m_site = m_temp.filePath(QString::fromLatin1(QTest::currentTestFunction()));
-        QVERIFY(copyTree(test::exampleSite(u"contacts"_s), m_site));
+        QVERIFY(lunette::test::copyTree(test::exampleSite(u"contacts"_s), m_site));
         SiteHost::Options options;
         options.hotload = true;
-        auto host = SiteHost::start(m_site, options);
-        QVERIFY2(host, host ? "" : qPrintable(host.error()));
-        m_host = std::move(*host);
-        m_page = std::make_unique<PageDriver>();
-        QVERIFY2(m_page->open(m_host->url()), qPrintable(m_page->lastError()));
+        const QString problem = test::openSite(m_site, m_host, m_page, options);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY(page().waitFor(kNames + u" === 'Alice Smith|Bob Johnson|Carol Williams'"_s));
         makeState();
     }

@@ -59,11 +59,8 @@ private:
 private slots:
     void init()
     {
-        auto host = SiteHost::start(test::exampleSite(u"tasks"_s));
-        QVERIFY2(host, host ? "" : qPrintable(host.error()));
-        m_host = std::move(*host);
-        m_page = std::make_unique<PageDriver>();
-        QVERIFY2(m_page->open(m_host->url()), qPrintable(m_page->lastError()));
+        const QString problem = test::openSite(test::exampleSite(u"tasks"_s), m_host, m_page);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY2(namesAre(u"First task|Second task|Third task"_s), qPrintable(page().lastError()));
     }
 

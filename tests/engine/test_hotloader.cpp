@@ -29,17 +29,6 @@ QJsonObject data(const QJsonObject& message)
     return message.value(u"data"_s).toObject();
 }
 
-bool copyTree(const QString& from, const QString& to)
-{
-    QDirIterator it(from, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString file = it.next();
-        const QString target = to + u'/' + QDir(from).relativeFilePath(file);
-        if (!QDir().mkpath(QFileInfo(target).path()) || !QFile::copy(file, target))
-            return false;
-    }
-    return true;
-}
 
 QByteArray readAll(const QString& path)
 {
@@ -122,7 +111,7 @@ private slots:
     {
         QVERIFY(m_temp.isValid());
         m_site = m_temp.filePath(u"site-%1"_s.arg(QString::fromLatin1(QTest::currentTestFunction())));
-        QVERIFY(copyTree(lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s, m_site));
+        QVERIFY(lunette::test::copyTree(lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s, m_site));
         m_server = std::make_unique<ServerFixture>(m_site);
         QVERIFY2(m_server->start(), qPrintable(m_server->error()));
         m_loader = std::make_unique<HotLoader>(m_server->sessions());

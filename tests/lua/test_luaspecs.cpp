@@ -22,18 +22,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-bool copyTree(const QString& from, const QString& to)
-{
-    QDirIterator it(from, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString file = it.next();
-        const QString target = to + u'/' + QDir(from).relativeFilePath(file);
-        QDir().mkpath(QFileInfo(target).path());
-        if (!QFile::copy(file, target))
-            return false;
-    }
-    return true;
-}
 
 lunette::Session* sessionOf(lua_State* L)
 {
@@ -96,7 +84,7 @@ private slots:
         QFETCH(QString, file);
         QTemporaryDir temp;
         QVERIFY(temp.isValid());
-        QVERIFY(copyTree(lunette::test::sourceDir() + u"/tests/data/sites/specs"_s, temp.path()));
+        QVERIFY(lunette::test::copyTree(lunette::test::sourceDir() + u"/tests/data/sites/specs"_s, temp.path()));
         auto site = lunette::Site::open(temp.path());
         QVERIFY2(site, qPrintable(site ? QString() : site.error()));
 

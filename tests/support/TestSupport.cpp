@@ -1,6 +1,9 @@
 #include "support/TestSupport.h"
 
 #include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
 
 namespace lunette::test {
 
@@ -16,6 +19,18 @@ QString artifactsDir()
 QString sourceDir()
 {
     return qEnvironmentVariable("LUNETTE_SOURCE_DIR");
+}
+
+bool copyTree(const QString& from, const QString& to)
+{
+    QDirIterator it(from, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString file = it.next();
+        const QString target = to + u'/' + QDir(from).relativeFilePath(file);
+        if (!QDir().mkpath(QFileInfo(target).path()) || !QFile::copy(file, target))
+            return false;
+    }
+    return true;
 }
 
 ExecutorState::ExecutorState(const LuaState::Options& options)

@@ -16,6 +16,8 @@ namespace lunette::test {
 QString artifactsDir();
 // $LUNETTE_SOURCE_DIR (set by CTest), the repository root.
 QString sourceDir();
+// Copy the files of folder `from` (recursively) into `to`, creating folders; false on a failure.
+bool copyTree(const QString& from, const QString& to);
 
 // A LuaExecutor plus one LuaState created on (and closed on) its thread.
 class ExecutorState
