@@ -172,6 +172,23 @@ private slots:
         QCOMPARE(page().value(u"[data-test=search]"_s), u"bo"_s);
     }
 
+    // A view whose type has no viewdef yet renders once the new viewdef file appears.
+    void newViewdefRendersAPendingView()
+    {
+        edit(u"viewdefs/ContactApp.DEFAULT.html"_s, "<h1 data-test=\"title\" ui-value=\"title\"></h1>",
+             "<h1 data-test=\"title\" ui-value=\"title\"></h1><div data-test=\"note-slot\" ui-view=\"note\"></div>");
+        QVERIFY(page().waitFor(u"!!document.querySelector('[ui-view=note]') || !!document.querySelector('[data-test=note-slot]')"_s));
+        const auto set = test::runLua(*m_host, page().sessionId(),
+                                      u"Note = session:prototype('Note', { text = '' })\n"
+                                      "session:getApp().note = Note:new({ text = 'hello' })"_s);
+        QVERIFY2(set, set ? "" : qPrintable(set.error()));
+        QVERIFY(page().idle());
+        QVERIFY(!page().exists(u"[data-test=note]"_s)); // pending: no Note viewdef yet
+        QVERIFY(saveAtomically(file(u"viewdefs/Note.DEFAULT.html"_s), "<template><p data-test=\"note\" ui-value=\"text\"></p></template>"));
+        QVERIFY2(page().waitFor(u"document.querySelector('[data-test=note]')?.textContent === 'hello'"_s), qPrintable(page().lastError()));
+        checkState();
+    }
+
     // A broken template is reported (overlay, console) and the page keeps the old one.
     void brokenTemplateIsReportedNotFatal()
     {
