@@ -118,15 +118,18 @@ void HotLoader::reloadLua(const QString& key)
             }
         },
         [this, key, outcome] {
-            QMetaObject::invokeMethod(this, [this, key, outcome] {
-                if (outcome->failure) {
-                    const LuaError& e = *outcome->failure;
-                    emit luaReloadFailed(key, e.message, e.location(), e.traceback);
-                } else {
-                    qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key), outcome->reloaded);
-                    emit luaReloaded(key, outcome->reloaded);
-                }
-            }, Qt::QueuedConnection);
+            // The signals are emitted on the loader's thread: Qt copies the arguments into the
+            // queued call, so nothing of the executor's is shared with it.
+            if (outcome->failure) {
+                const LuaError& e = *outcome->failure;
+                QMetaObject::invokeMethod(this, "luaReloadFailed", Qt::QueuedConnection, Q_ARG(QString, key),
+                                          Q_ARG(QString, e.message), Q_ARG(QString, e.location()),
+                                          Q_ARG(QString, e.traceback));
+            } else {
+                qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key), outcome->reloaded);
+                QMetaObject::invokeMethod(this, "luaReloaded", Qt::QueuedConnection, Q_ARG(QString, key),
+                                          Q_ARG(int, outcome->reloaded));
+            }
         });
 }
 
@@ -145,7 +148,7 @@ void HotLoader::reloadViewdefs(const QString& key)
             if (session.hasConnections())
                 (void)session.runTurn([] {}, true);
         },
-        [this, key] { QMetaObject::invokeMethod(this, [this, key] { emit viewdefReloaded(key); }, Qt::QueuedConnection); });
+        [this, key] { QMetaObject::invokeMethod(this, "viewdefReloaded", Qt::QueuedConnection, Q_ARG(QString, key)); });
 }
 
 void HotLoader::notifyPage(const QString& key, bool stylesheet)
@@ -158,7 +161,7 @@ void HotLoader::notifyPage(const QString& key, bool stylesheet)
             (void)session.runTurn(
                 [&] { setPageProperty(session, stylesheet ? "stylesheetChanged" : "pageReload", value); }, true);
         },
-        [this, key] { QMetaObject::invokeMethod(this, [this, key] { emit pageFileChanged(key); }, Qt::QueuedConnection); });
+        [this, key] { QMetaObject::invokeMethod(this, "pageFileChanged", Qt::QueuedConnection, Q_ARG(QString, key)); });
 }
 
 } // namespace lunette
