@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <utility>
 #include <memory>
 #include <vector>
 
@@ -71,6 +72,8 @@ public:
     // print(...) output: one call per print, text without the trailing newline. Without a sink
     // the text goes to the "lunette.lua" logging category.
     void setOutputSink(OutputSink sink) { m_sink = std::move(sink); }
+    // Installs sink and returns the previous one (to put back later).
+    OutputSink exchangeOutputSink(OutputSink sink) { return std::exchange(m_sink, std::move(sink)); }
     void writeOutput(const QString& text);
 
     // Compile `code` (text only; binary chunks are refused) and push the function.

@@ -1,0 +1,41 @@
+#pragma once
+
+// The Lua console of a session (GUI.md "Console"), with the semantics of the stand-alone `lua`
+// interpreter (lua.c): input is first tried as `return <input>` so an expression shows its
+// value; input that ends too early (a `<eof>` syntax error) asks for more lines; results are
+// shown with tostring() (so `__tostring` is honoured), several of them tab-separated; `print`
+// output of the evaluation comes back with the reply; errors carry their traceback.
+//
+// Both functions run on the executor thread. evaluate() runs the input as a session turn, so
+// whatever it changes reaches the session's pages at once.
+
+#include <QString>
+#include <QStringList>
+
+namespace lunette {
+
+class Session;
+
+struct ConsoleReply
+{
+    enum class Status
+    {
+        Ok,
+        Incomplete,
+        Error
+    };
+    Status status = Status::Ok;
+    QString results; // the values, tab-separated; "" when there are none
+    QStringList output; // print() lines written during the evaluation
+    QString error; // "console:1: message" (Error)
+    QString traceback; // "stack traceback:\n…" for runtime errors
+};
+
+ConsoleReply evaluateInConsole(Session& session, const QString& input);
+
+// Completions for the name being typed at the end of `text`: globals ("ses" → "session"),
+// fields after '.', methods after ':' (following __index tables, never calling Lua). Each
+// candidate is the whole text with the name completed; sorted, without duplicates.
+QStringList completeInConsole(Session& session, const QString& text);
+
+} // namespace lunette
