@@ -6,7 +6,9 @@
 #include <QSettings>
 #include <QWebEngineView>
 
+#include "LogModel.h"
 #include "host/SiteHost.h"
+#include "hotload/HotLoader.h"
 #include "site/Site.h"
 
 using namespace Qt::StringLiterals;
@@ -26,7 +28,7 @@ constexpr QLatin1StringView kStateKey("MainWindow/state");
 } // namespace
 
 MainWindow::MainWindow(const QString& sitePath, QWidget* parent)
-    : QMainWindow(parent), m_view(new QWebEngineView(this))
+    : QMainWindow(parent), m_view(new QWebEngineView(this)), m_log(new LogModel(this))
 {
     if (!sitePath.isEmpty())
         m_sitePath = QDir(sitePath).absolutePath(); // absolutePath() also cleans the path
@@ -63,6 +65,24 @@ void MainWindow::openSite()
         return;
     }
     m_host = std::move(*started);
+    // Session lines come from the executor thread (LogModel::post queues them); ui.log level 0 is
+    // ordinary output, higher levels are detail.
+    LogModel* log = m_log;
+    m_host->sessions().setLogger([log](const QString& sessionId, int level, const QString& text) {
+        log->post(level > 0 ? LogModel::Level::Debug : LogModel::Level::Info,
+                  u"session "_s + sessionId.left(8), text);
+    });
+    if (lunette::HotLoader* loader = m_host->hotLoader()) {
+        connect(loader, &lunette::HotLoader::luaReloaded, m_log, [log](const QString& key, int sessions) {
+            log->append(LogModel::Level::Info, u"hot reload"_s,
+                        u"reloaded %1 in %2 session(s)"_s.arg(key).arg(sessions));
+        });
+        connect(loader, &lunette::HotLoader::luaReloadFailed, m_log,
+                [log](const QString&, const QString& message, const QString&, const QString& traceback) {
+                    log->append(LogModel::Level::Error, u"hot reload"_s,
+                                traceback.isEmpty() ? message : message + u'\n' + traceback);
+                });
+    }
     const lunette::SiteManifest& manifest = m_host->site()->manifest();
     if (!manifest.title.isEmpty())
         setWindowTitle(manifest.title);

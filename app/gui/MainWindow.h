@@ -14,6 +14,7 @@ namespace lunette {
 class SiteHost;
 }
 
+class LogModel;
 class QCloseEvent;
 class QWebEngineView;
 
@@ -35,6 +36,8 @@ public:
     // The running site, or nullptr (no site given, or it could not be served: see siteError()).
     lunette::SiteHost* host() const { return m_host.get(); }
     QString siteError() const { return m_siteError; }
+    // Everything the site's sessions and the hot loader log (the Log dock's model).
+    LogModel* logModel() const { return m_log; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -47,6 +50,7 @@ private:
     void openSite();
 
     QWebEngineView* m_view = nullptr;
+    LogModel* m_log = nullptr;
     QString m_sitePath;
     QString m_siteError;
     std::unique_ptr<lunette::SiteHost> m_host;

@@ -23,6 +23,7 @@
 #include <QtTest>
 
 #include "MainWindow.h"
+#include "LogModel.h"
 #include "host/SiteHost.h"
 
 using namespace Qt::StringLiterals;
@@ -121,7 +122,7 @@ void TestMainWindow::initTestCase()
     QVERIFY(QDir().mkpath(m_sitePath + u"/lua"_s));
     QFile main(m_sitePath + u"/lua/main.lua"_s);
     QVERIFY(main.open(QIODevice::WriteOnly));
-    main.write("app = {}\n");
+    main.write("app = {}\nui.log('demo site started')\n");
 }
 
 void TestMainWindow::cleanup()
@@ -169,6 +170,13 @@ void TestMainWindow::siteIsServed()
     const auto app = evaluate(window.view()->page(), u"document.querySelectorAll('[ui-app]').length"_s);
     QVERIFY(app.has_value());
     QCOMPARE(app->toInt(), 1);
+
+    // What the session logged reached the window's log, from the executor thread.
+    LogModel* log = window.logModel();
+    QVERIFY(spinUntil([&] { return log->rowCount() > 0; }, kLoadTimeoutMs));
+    QCOMPARE(log->entry(0).source, u"session "_s + url.path().mid(1, 8));
+    QCOMPARE(log->entry(0).text, u"[lua] demo site started"_s);
+    QCOMPARE(log->entry(0).level, LogModel::Level::Info);
 }
 
 void TestMainWindow::startPageFlagsFolderWithoutMain()
@@ -271,6 +279,7 @@ void TestMainWindow::contactsSiteInTheWindow()
     QImage image;
     QVERIFY2(grabPainted(window, &image), "the window never showed the page");
     QVERIFY(image.save(file, "PNG"));
+
 }
 
 QTEST_MAIN(TestMainWindow)
