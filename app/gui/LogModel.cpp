@@ -5,8 +5,7 @@
 using namespace Qt::StringLiterals;
 
 LogModel::LogModel(QObject* parent, int capacity)
-    : QAbstractListModel(parent)
-    , m_capacity(std::max(1, capacity))
+    : QAbstractListModel(parent), m_capacity(std::max(1, capacity))
 {
 }
 
@@ -14,7 +13,7 @@ void LogModel::post(Level level, const QString& source, const QString& text)
 {
     // Queued with copies of the arguments: nothing is shared with the posting thread.
     QMetaObject::invokeMethod(this, "appendQueued", Qt::QueuedConnection,
-                              Q_ARG(int, static_cast<int>(level)), Q_ARG(QString, source), Q_ARG(QString, text));
+        Q_ARG(int, static_cast<int>(level)), Q_ARG(QString, source), Q_ARG(QString, text));
 }
 
 void LogModel::append(Level level, const QString& source, const QString& text)
@@ -84,17 +83,14 @@ QVariant LogModel::data(const QModelIndex& index, int role) const
 
 QHash<int, QByteArray> LogModel::roleNames() const
 {
-    return { { Qt::DisplayRole, "display" }, { TimeRole, "time" },   { LevelRole, "level" },
-             { SourceRole, "source" },       { TextRole, "text" },   { FileRole, "file" },
-             { LineRole, "line" } };
+    return { { Qt::DisplayRole, "display" }, { TimeRole, "time" }, { LevelRole, "level" },
+        { SourceRole, "source" }, { TextRole, "text" }, { FileRole, "file" },
+        { LineRole, "line" } };
 }
 
 // ---- LogFilterModel -----------------------------------------------------------------------------
 
-LogFilterModel::LogFilterModel(QObject* parent)
-    : QSortFilterProxyModel(parent)
-{
-}
+LogFilterModel::LogFilterModel(QObject* parent) : QSortFilterProxyModel(parent) { }
 
 void LogFilterModel::setMinimumLevel(int level)
 {

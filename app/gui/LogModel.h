@@ -15,10 +15,17 @@ class LogModel final : public QAbstractListModel
     Q_OBJECT
 
 public:
-    enum class Level { Debug = 0, Info = 1, Warning = 2, Error = 3 };
+    enum class Level
+    {
+        Debug = 0,
+        Info = 1,
+        Warning = 2,
+        Error = 3
+    };
     Q_ENUM(Level)
 
-    enum Role {
+    enum Role
+    {
         TimeRole = Qt::UserRole + 1,
         LevelRole, // int (Level)
         SourceRole, // "session 1", "hot reload", "engine"

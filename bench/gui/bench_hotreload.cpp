@@ -73,7 +73,8 @@ bool copyTree(const QString& from, const QString& to)
 bool saveAtomically(const QString& path, const QByteArray& content)
 {
     QFile file(path + u".tmp~"_s);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size())
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(content) != content.size())
         return false;
     file.close();
     return std::rename(qPrintable(path + u".tmp~"_s), qPrintable(path)) == 0;
@@ -94,7 +95,8 @@ int main(int argc, char* argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(u"P5: hot reload, save to updated DOM (PERFORMANCE.md)."_s);
     parser.addHelpOption();
-    const QCommandLineOption iterationsOption(u"iterations"_s, u"Edits of each kind (default 20)."_s, u"N"_s, u"20"_s);
+    const QCommandLineOption iterationsOption(
+        u"iterations"_s, u"Edits of each kind (default 20)."_s, u"N"_s, u"20"_s);
     parser.addOption(iterationsOption);
     parser.process(app);
     const int iterations = std::max(1, parser.value(iterationsOption).toInt());
@@ -112,12 +114,14 @@ int main(int argc, char* argv[])
     const QByteArray viewdefBase = readAll(viewdef);
     const auto luaWith = [&](int n) -> QByteArray {
         // Before the module's final `return Contact`.
-        const QByteArray method = "function Contact:benchTag() return 'lua-" + QByteArray::number(n) + "' end\n";
+        const QByteArray method
+            = "function Contact:benchTag() return 'lua-" + QByteArray::number(n) + "' end\n";
         QByteArray code = luaBase;
         return code.insert(code.lastIndexOf("return Contact"), method);
     };
     const auto viewdefWith = [&](int n) -> QByteArray {
-        const QByteArray tags = "<i data-bench=\"lua\" ui-value=\"contact.benchTag()\"></i><i data-bench=\"viewdef\">viewdef-"
+        const QByteArray tags = "<i data-bench=\"lua\" ui-value=\"contact.benchTag()\"></i><i "
+                                "data-bench=\"viewdef\">viewdef-"
             + QByteArray::number(n) + "</i><strong class=\"contact-card__name\"";
         return QByteArray(viewdefBase).replace("<strong class=\"contact-card__name\"", tags);
     };
@@ -146,17 +150,25 @@ int main(int argc, char* argv[])
     page->load((*host)->url());
     if (!spinUntil([&] { return loaded; }, 30000))
         std::fprintf(stderr, "the page did not finish loading\n");
-    if (!spinUntil([&] { return eval(*page, u"!!document.querySelector('[data-bench=viewdef]')"_s).toBool(); }, 30000)) {
+    if (!spinUntil(
+            [&] {
+                return eval(*page, u"!!document.querySelector('[data-bench=viewdef]')"_s).toBool();
+            },
+            30000)) {
         std::fprintf(stderr, "the page never showed the contacts (%s)\n",
-                     qPrintable(eval(*page, u"location.href + ' ' + document.querySelectorAll('[data-test=contact-card]').length + ' ' + (document.querySelector('[data-test=contact-card]')?.innerHTML ?? '').slice(0, 300)"_s).toString()));
+            qPrintable(eval(*page,
+                u"location.href + ' ' + document.querySelectorAll('[data-test=contact-card]').length + ' ' + (document.querySelector('[data-test=contact-card]')?.innerHTML ?? '').slice(0, 300)"_s)
+                           .toString()));
         return 1;
     }
 
-    const auto measure = [&](const QString& file, auto content, const QString& selector, const QString& prefix) {
+    const auto measure = [&](const QString& file, auto content, const QString& selector,
+                             const QString& prefix) {
         Samples samples;
         for (int i = 1; i <= iterations; ++i) {
             const QString expected = prefix + QString::number(i);
-            const QString check = u"document.querySelector('%1')?.textContent === '%2'"_s.arg(selector, expected);
+            const QString check
+                = u"document.querySelector('%1')?.textContent === '%2'"_s.arg(selector, expected);
             const auto start = Clock::now();
             saveAtomically(file, content(i));
             if (!spinUntil([&] { return eval(*page, check).toBool(); }, 10000)) {
@@ -173,10 +185,9 @@ int main(int argc, char* argv[])
     printHeader();
     const auto row = [&](const QString& what, Samples& s) {
         const qint64 max = s.percentile(100);
-        printRow({ u"P5"_s, what,
-                   u"median %1, max %2"_s.arg(ms(s.median(), 1), ms(max, 1)),
-                   u"%1 edits"_s.arg(s.size()), u"≤ 200 ms including the 100 ms debounce"_s,
-                   s.size() == std::size_t(iterations) && max <= 200'000'000 ? u"met"_s : u"not met"_s });
+        printRow({ u"P5"_s, what, u"median %1, max %2"_s.arg(ms(s.median(), 1), ms(max, 1)),
+            u"%1 edits"_s.arg(s.size()), u"≤ 200 ms including the 100 ms debounce"_s,
+            s.size() == std::size_t(iterations) && max <= 200'000'000 ? u"met"_s : u"not met"_s });
     };
     row(u"hot reload, Lua edit (contact.lua, a method the cards show): save → DOM updated"_s, lua);
     row(u"hot reload, viewdef edit (ContactPresenter.list-item.html): save → DOM updated"_s, html);

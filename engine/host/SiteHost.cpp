@@ -13,8 +13,8 @@ using namespace Qt::StringLiterals;
 
 namespace lunette {
 
-Expected<std::unique_ptr<SiteHost>, QString> SiteHost::start(const QString& siteFolder,
-                                                             Options options)
+Expected<std::unique_ptr<SiteHost>, QString> SiteHost::start(
+    const QString& siteFolder, Options options)
 {
     SiteServer::preloadTls(); // on another core while the site loads
     auto site = Site::open(siteFolder);
@@ -26,10 +26,10 @@ Expected<std::unique_ptr<SiteHost>, QString> SiteHost::start(const QString& site
     std::unique_ptr<SiteHost> host(new SiteHost);
     host->m_site = *site;
     host->m_executor = std::make_unique<LuaExecutor>();
-    host->m_sessions = std::make_unique<SessionManager>(*host->m_executor, host->m_site,
-                                                        options.sessions);
-    host->m_server = std::make_unique<SiteServer>(host->m_site, *host->m_sessions,
-                                                  std::move(options.server));
+    host->m_sessions
+        = std::make_unique<SessionManager>(*host->m_executor, host->m_site, options.sessions);
+    host->m_server
+        = std::make_unique<SiteServer>(host->m_site, *host->m_sessions, std::move(options.server));
     if (auto started = host->m_server->start(); !started)
         return unexpected(started.error());
     if (options.hotload)
@@ -43,11 +43,11 @@ void SiteHost::startHotload()
     m_watcher = std::make_unique<FileWatcher>(m_site->root());
     HotLoader* loader = m_hotLoader.get();
     QObject::connect(m_watcher.get(), &FileWatcher::fileChanged, loader,
-                     [loader](const QString& key) { loader->fileChanged(key); });
+        [loader](const QString& key) { loader->fileChanged(key); });
     QObject::connect(m_watcher.get(), &FileWatcher::fileAdded, loader,
-                     [loader](const QString& key) { loader->fileChanged(key); });
+        [loader](const QString& key) { loader->fileChanged(key); });
     QObject::connect(m_watcher.get(), &FileWatcher::fileRemoved, loader,
-                     [loader](const QString& key) { loader->fileRemoved(key); });
+        [loader](const QString& key) { loader->fileRemoved(key); });
     // lua/ is recursive: dotted requires (require "ui.widgets") live in sub-folders.
     m_watcher->watchDirectory(u"lua"_s, true, { u"*.lua"_s });
     m_watcher->watchDirectory(u"apps"_s, true, { u"*.lua"_s, u"*.html"_s });
@@ -83,8 +83,8 @@ QString SiteHost::shoelaceDirectory()
         return QDir(fromEnvironment).absolutePath();
     if (QCoreApplication::instance()) {
         const QString appDir = QCoreApplication::applicationDirPath();
-        for (const QString& candidate : QStringList { appDir + u"/../share/lunette/shoelace"_s,
-                                                      appDir + u"/shoelace"_s }) {
+        for (const QString& candidate :
+            QStringList { appDir + u"/../share/lunette/shoelace"_s, appDir + u"/shoelace"_s }) {
             if (isShoelace(candidate))
                 return QDir(candidate).absolutePath();
         }

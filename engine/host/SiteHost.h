@@ -38,8 +38,8 @@ public:
         bool hotload = false;
     };
 
-    static Expected<std::unique_ptr<SiteHost>, QString> start(const QString& siteFolder,
-                                                              Options options);
+    static Expected<std::unique_ptr<SiteHost>, QString> start(
+        const QString& siteFolder, Options options);
     static Expected<std::unique_ptr<SiteHost>, QString> start(const QString& siteFolder)
     {
         return start(siteFolder, Options {});

@@ -29,18 +29,15 @@ void setPageProperty(Session& session, QByteArrayView name, const QByteArray& va
 
 QByteArray errorJson(const QString& key, const LuaError& error)
 {
-    const QJsonObject object { { u"key"_s, key },
-                               { u"message"_s, error.message },
-                               { u"location"_s, error.location() },
-                               { u"traceback"_s, error.traceback } };
+    const QJsonObject object { { u"key"_s, key }, { u"message"_s, error.message },
+        { u"location"_s, error.location() }, { u"traceback"_s, error.traceback } };
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
 } // namespace
 
 HotLoader::HotLoader(SessionManager& sessions, QObject* parent)
-    : QObject(parent)
-    , m_sessions(sessions)
+    : QObject(parent), m_sessions(sessions)
 {
 }
 
@@ -79,7 +76,8 @@ void HotLoader::fileChanged(const QString& key)
 void HotLoader::fileRemoved(const QString& key)
 {
     // The sessions keep what they loaded; a removed viewdef stays in use until replaced.
-    qCInfo(lcHotload, "%s was removed; running sessions keep what they loaded", qUtf8Printable(key));
+    qCInfo(
+        lcHotload, "%s was removed; running sessions keep what they loaded", qUtf8Printable(key));
     if (kindOf(key) == Kind::Viewdef)
         reloadViewdefs(key);
 }
@@ -102,7 +100,8 @@ void HotLoader::reloadLua(const QString& key)
                 [&] {
                     if (auto reloaded = session.reloadFile(key); !reloaded)
                         failure = reloaded.error();
-                    setPageProperty(session, "reloadError", failure ? errorJson(key, *failure) : QByteArray());
+                    setPageProperty(
+                        session, "reloadError", failure ? errorJson(key, *failure) : QByteArray());
                     if (!failure)
                         setPageProperty(session, "reloaded", serial); // the page clears its overlay
                 },
@@ -122,13 +121,14 @@ void HotLoader::reloadLua(const QString& key)
             // queued call, so nothing of the executor's is shared with it.
             if (outcome->failure) {
                 const LuaError& e = *outcome->failure;
-                QMetaObject::invokeMethod(this, "luaReloadFailed", Qt::QueuedConnection, Q_ARG(QString, key),
-                                          Q_ARG(QString, e.message), Q_ARG(QString, e.location()),
-                                          Q_ARG(QString, e.traceback));
+                QMetaObject::invokeMethod(this, "luaReloadFailed", Qt::QueuedConnection,
+                    Q_ARG(QString, key), Q_ARG(QString, e.message), Q_ARG(QString, e.location()),
+                    Q_ARG(QString, e.traceback));
             } else {
-                qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key), outcome->reloaded);
-                QMetaObject::invokeMethod(this, "luaReloaded", Qt::QueuedConnection, Q_ARG(QString, key),
-                                          Q_ARG(int, outcome->reloaded));
+                qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key),
+                    outcome->reloaded);
+                QMetaObject::invokeMethod(this, "luaReloaded", Qt::QueuedConnection,
+                    Q_ARG(QString, key), Q_ARG(int, outcome->reloaded));
             }
         });
 }
@@ -148,20 +148,31 @@ void HotLoader::reloadViewdefs(const QString& key)
             if (session.hasConnections())
                 (void)session.runTurn([] {}, true);
         },
-        [this, key] { QMetaObject::invokeMethod(this, "viewdefReloaded", Qt::QueuedConnection, Q_ARG(QString, key)); });
+        [this, key] {
+            QMetaObject::invokeMethod(
+                this, "viewdefReloaded", Qt::QueuedConnection, Q_ARG(QString, key));
+        });
 }
 
 void HotLoader::notifyPage(const QString& key, bool stylesheet)
 {
     const quint64 serial = ++m_serial;
     const QByteArray url = key.mid(4).toUtf8(); // "html/css/a.css" -> "/css/a.css"
-    const QByteArray value = stylesheet ? url + "?v=" + QByteArray::number(serial) : QByteArray::number(serial);
+    const QByteArray value
+        = stylesheet ? url + "?v=" + QByteArray::number(serial) : QByteArray::number(serial);
     m_sessions.forEachSession(
         [stylesheet, value](Session& session) {
             (void)session.runTurn(
-                [&] { setPageProperty(session, stylesheet ? "stylesheetChanged" : "pageReload", value); }, true);
+                [&] {
+                    setPageProperty(
+                        session, stylesheet ? "stylesheetChanged" : "pageReload", value);
+                },
+                true);
         },
-        [this, key] { QMetaObject::invokeMethod(this, "pageFileChanged", Qt::QueuedConnection, Q_ARG(QString, key)); });
+        [this, key] {
+            QMetaObject::invokeMethod(
+                this, "pageFileChanged", Qt::QueuedConnection, Q_ARG(QString, key));
+        });
 }
 
 } // namespace lunette

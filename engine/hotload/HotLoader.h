@@ -37,14 +37,21 @@ public:
     void fileChanged(const QString& trackingKey);
     void fileRemoved(const QString& trackingKey);
 
-    enum class Kind { Lua, Viewdef, Stylesheet, Page, Other };
+    enum class Kind
+    {
+        Lua,
+        Viewdef,
+        Stylesheet,
+        Page,
+        Other
+    };
     static Kind kindOf(const QString& trackingKey);
 
 signals:
     // Emitted on the loader's own thread once every session has handled the change.
     void luaReloaded(const QString& trackingKey, int sessions);
-    void luaReloadFailed(const QString& trackingKey, const QString& message, const QString& location,
-                         const QString& traceback);
+    void luaReloadFailed(const QString& trackingKey, const QString& message,
+        const QString& location, const QString& traceback);
     void viewdefReloaded(const QString& trackingKey);
     void pageFileChanged(const QString& trackingKey);
 
@@ -54,7 +61,7 @@ private:
     void notifyPage(const QString& key, bool stylesheet);
 
     SessionManager& m_sessions;
-    std::atomic<quint64> m_serial {0};
+    std::atomic<quint64> m_serial { 0 };
 };
 
 } // namespace lunette

@@ -20,10 +20,13 @@ private slots:
     void appendsWithLuaPositions()
     {
         LogModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(
+            &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.append(Level::Info, u"session 1"_s, u"Adder initialized"_s);
-        model.append(Level::Error, u"hot reload"_s, u"lua/contact.lua:45: <eof> expected near 'function'"_s);
-        model.append(Level::Error, u"session 2"_s, u"update of variable 3 failed: apps/tasks/app.lua:7: boom"_s);
+        model.append(
+            Level::Error, u"hot reload"_s, u"lua/contact.lua:45: <eof> expected near 'function'"_s);
+        model.append(Level::Error, u"session 2"_s,
+            u"update of variable 3 failed: apps/tasks/app.lua:7: boom"_s);
         QCOMPARE(model.rowCount(), 3);
         const QModelIndex first = model.index(0);
         QCOMPARE(first.data(Qt::DisplayRole).toString(), u"[session 1] Adder initialized"_s);
@@ -52,12 +55,15 @@ private slots:
     void capacityDropsTheOldest()
     {
         LogModel model(nullptr, 20);
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(
+            &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         for (int i = 0; i < 25; ++i)
             model.append(Level::Info, {}, u"line %1"_s.arg(i));
         QVERIFY(model.rowCount() <= 20);
-        QCOMPARE(model.index(model.rowCount() - 1).data(LogModel::TextRole).toString(), u"line 24"_s);
-        QCOMPARE(model.index(0).data(LogModel::TextRole).toString(), u"line %1"_s.arg(25 - model.rowCount()));
+        QCOMPARE(
+            model.index(model.rowCount() - 1).data(LogModel::TextRole).toString(), u"line 24"_s);
+        QCOMPARE(model.index(0).data(LogModel::TextRole).toString(),
+            u"line %1"_s.arg(25 - model.rowCount()));
         model.clear();
         QCOMPARE(model.rowCount(), 0);
     }
@@ -66,7 +72,8 @@ private slots:
     void postFromAnotherThread()
     {
         LogModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(
+            &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         std::thread worker([&] {
             for (int i = 0; i < 100; ++i)
                 model.post(Level::Debug, u"session 1"_s, u"tick %1"_s.arg(i));
@@ -81,7 +88,8 @@ private slots:
         LogModel model;
         LogFilterModel filter;
         filter.setSourceModel(&model);
-        QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(
+            &filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.append(Level::Debug, u"session 1"_s, u"tick"_s);
         model.append(Level::Info, u"session 1"_s, u"Contacts seeded"_s);
         model.append(Level::Warning, u"engine"_s, u"slow turn"_s);

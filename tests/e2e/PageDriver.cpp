@@ -28,7 +28,9 @@ namespace {
 // A JS string literal for any text.
 QString jsString(const QString& text)
 {
-    return QString::fromUtf8(QJsonDocument(QJsonArray { text }).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+    return QString::fromUtf8(QJsonDocument(QJsonArray { text }).toJson(QJsonDocument::Compact))
+        .mid(1)
+        .chopped(1);
 }
 
 // Run the event loop until done() or the timeout. Never QTest::qWaitFor here: it sleeps between
@@ -58,7 +60,7 @@ public:
 
 protected:
     void javaScriptConsoleMessage(JavaScriptConsoleMessageLevel level, const QString& message,
-                                  int line, const QString& source) override
+        int line, const QString& source) override
     {
         if (level != InfoMessageLevel)
             problems.append(u"%1:%2: %3"_s.arg(source).arg(line).arg(message));
@@ -115,7 +117,8 @@ bool PageDriver::open(const QUrl& url)
         if (!await(u"await window.uiApp.ready; return true;"_s, 20000))
             return false;
     }
-    qInfo("page %s: loaded in %lld ms, ready in %lld ms", qUtf8Printable(url.path()), loadMs, timer.elapsed());
+    qInfo("page %s: loaded in %lld ms, ready in %lld ms", qUtf8Printable(url.path()), loadMs,
+        timer.elapsed());
     return true;
 }
 
@@ -127,9 +130,10 @@ bool PageDriver::reload()
 std::optional<QVariant> PageDriver::eval(const QString& expression, int timeoutMs)
 {
     // Exceptions would come back as an undefined result: catch them in the page instead.
-    const QString code = u"(() => { try { return { ok: true, value: (%1) }; } "
-                         "catch (e) { return { ok: false, error: String(e && e.stack || e) }; } })()"_s
-                             .arg(expression);
+    const QString code
+        = u"(() => { try { return { ok: true, value: (%1) }; } "
+          "catch (e) { return { ok: false, error: String(e && e.stack || e) }; } })()"_s.arg(
+              expression);
     std::optional<QVariant> result;
     bool done = false;
     m_page->runJavaScript(code, [&](const QVariant& value) {
@@ -151,10 +155,12 @@ std::optional<QVariant> PageDriver::eval(const QString& expression, int timeoutM
 std::optional<QVariant> PageDriver::await(const QString& asyncBody, int timeoutMs)
 {
     const QString slot = u"window.__lunetteTest[%1]"_s.arg(m_nextAwait++);
-    const auto started = eval(u"(window.__lunetteTest = window.__lunetteTest || {}, "
-                              "(async () => { %1 })().then(v => { %2 = { ok: true, value: v === undefined ? null : v }; }, "
-                              "e => { %2 = { ok: false, error: String(e && e.stack || e) }; }), true)"_s
-                                  .arg(asyncBody, slot));
+    const auto started
+        = eval(u"(window.__lunetteTest = window.__lunetteTest || {}, "
+               "(async () => { %1 })().then(v => { %2 = { ok: true, value: v === undefined ? null "
+               ": v }; }, "
+               "e => { %2 = { ok: false, error: String(e && e.stack || e) }; }), true)"_s.arg(
+                   asyncBody, slot));
     if (!started)
         return std::nullopt;
     std::optional<QVariant> settled;
@@ -198,9 +204,10 @@ bool PageDriver::idle(int timeoutMs)
 
 bool PageDriver::click(const QString& selector)
 {
-    const auto done = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-                           "el.scrollIntoView({ block: 'center' }); el.click(); return true; })()"_s
-                               .arg(jsString(selector)));
+    const auto done
+        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
+               "el.scrollIntoView({ block: 'center' }); el.click(); return true; })()"_s.arg(
+                   jsString(selector)));
     return done && done->toBool();
 }
 
@@ -208,46 +215,52 @@ bool PageDriver::type(const QString& selector, const QString& text)
 {
     // Focus, set the value, then the events an input (native or Shoelace) fires while typing and
     // when it is left.
-    const auto done = eval(
-        u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-        "el.focus && el.focus(); el.value = %2; "
-        "for (const type of ['input', 'sl-input']) el.dispatchEvent(new Event(type, { bubbles: true, composed: true })); "
-        "for (const type of ['change', 'sl-change']) el.dispatchEvent(new Event(type, { bubbles: true, composed: true })); "
-        "return true; })()"_s.arg(jsString(selector), jsString(text)));
+    const auto done
+        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
+               "el.focus && el.focus(); el.value = %2; "
+               "for (const type of ['input', 'sl-input']) el.dispatchEvent(new Event(type, { "
+               "bubbles: true, composed: true })); "
+               "for (const type of ['change', 'sl-change']) el.dispatchEvent(new Event(type, { "
+               "bubbles: true, composed: true })); "
+               "return true; })()"_s.arg(jsString(selector), jsString(text)));
     return done && done->toBool();
 }
 
 bool PageDriver::press(const QString& selector, const QString& key, const QStringList& modifiers)
 {
-    const QString init = u"{ key: %1, bubbles: true, cancelable: true, composed: true, ctrlKey: %2, "
-                         "shiftKey: %3, altKey: %4, metaKey: %5 }"_s
-                             .arg(jsString(key))
-                             .arg(modifiers.contains(u"ctrl"_s) ? u"true"_s : u"false"_s)
-                             .arg(modifiers.contains(u"shift"_s) ? u"true"_s : u"false"_s)
-                             .arg(modifiers.contains(u"alt"_s) ? u"true"_s : u"false"_s)
-                             .arg(modifiers.contains(u"meta"_s) ? u"true"_s : u"false"_s);
-    const auto done = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-                           "el.focus && el.focus(); "
-                           "for (const type of ['keydown', 'keypress', 'keyup']) el.dispatchEvent(new KeyboardEvent(type, %2)); "
-                           "return true; })()"_s.arg(jsString(selector), init));
+    const QString init
+        = u"{ key: %1, bubbles: true, cancelable: true, composed: true, ctrlKey: %2, "
+          "shiftKey: %3, altKey: %4, metaKey: %5 }"_s.arg(jsString(key))
+              .arg(modifiers.contains(u"ctrl"_s) ? u"true"_s : u"false"_s)
+              .arg(modifiers.contains(u"shift"_s) ? u"true"_s : u"false"_s)
+              .arg(modifiers.contains(u"alt"_s) ? u"true"_s : u"false"_s)
+              .arg(modifiers.contains(u"meta"_s) ? u"true"_s : u"false"_s);
+    const auto done
+        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
+               "el.focus && el.focus(); "
+               "for (const type of ['keydown', 'keypress', 'keyup']) el.dispatchEvent(new "
+               "KeyboardEvent(type, %2)); "
+               "return true; })()"_s.arg(jsString(selector), init));
     return done && done->toBool();
 }
 
 bool PageDriver::choose(const QString& selector, const QString& value)
 {
-    const auto done = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-                           "el.value = %2; "
-                           "for (const type of ['input', 'change', 'sl-input', 'sl-change']) "
-                           "el.dispatchEvent(new Event(type, { bubbles: true, composed: true })); "
-                           "return true; })()"_s.arg(jsString(selector), jsString(value)));
+    const auto done
+        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
+               "el.value = %2; "
+               "for (const type of ['input', 'change', 'sl-input', 'sl-change']) "
+               "el.dispatchEvent(new Event(type, { bubbles: true, composed: true })); "
+               "return true; })()"_s.arg(jsString(selector), jsString(value)));
     return done && done->toBool();
 }
 
 bool PageDriver::setChecked(const QString& selector, bool checked)
 {
-    const auto done = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-                           "if (el.checked !== %2) el.click(); return el.checked === %2; })()"_s.arg(
-                               jsString(selector), checked ? u"true"_s : u"false"_s));
+    const auto done
+        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
+               "if (el.checked !== %2) el.click(); return el.checked === %2; })()"_s.arg(
+                   jsString(selector), checked ? u"true"_s : u"false"_s));
     return done && done->toBool();
 }
 
@@ -255,13 +268,15 @@ bool PageDriver::setChecked(const QString& selector, bool checked)
 
 QString PageDriver::text(const QString& selector)
 {
-    const auto value = eval(u"(document.querySelector(%1)?.textContent ?? '').trim()"_s.arg(jsString(selector)));
+    const auto value
+        = eval(u"(document.querySelector(%1)?.textContent ?? '').trim()"_s.arg(jsString(selector)));
     return value ? value->toString() : QString();
 }
 
 QString PageDriver::value(const QString& selector)
 {
-    const auto value = eval(u"String(document.querySelector(%1)?.value ?? '')"_s.arg(jsString(selector)));
+    const auto value
+        = eval(u"String(document.querySelector(%1)?.value ?? '')"_s.arg(jsString(selector)));
     return value ? value->toString() : QString();
 }
 
@@ -273,8 +288,9 @@ int PageDriver::count(const QString& selector)
 
 QStringList PageDriver::texts(const QString& selector)
 {
-    const auto value = eval(u"[...document.querySelectorAll(%1)].map(e => e.textContent.trim())"_s.arg(
-        jsString(selector)));
+    const auto value
+        = eval(u"[...document.querySelectorAll(%1)].map(e => e.textContent.trim())"_s.arg(
+            jsString(selector)));
     return value ? value->toStringList() : QStringList();
 }
 
@@ -287,9 +303,13 @@ std::optional<QImage> PageDriver::screenshot(int timeoutMs)
 {
     // Shoelace's autoloader defines elements lazily: wait until none is left undefined and a
     // frame has been painted after that.
-    waitFor(u"document.querySelectorAll(':not(:defined)').length === 0 && "
-            "[...document.querySelectorAll('sl-icon')].every(i => i.shadowRoot?.querySelector('svg'))"_s, timeoutMs);
-    await(u"await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true;"_s, timeoutMs);
+    waitFor(
+        u"document.querySelectorAll(':not(:defined)').length === 0 && "
+        "[...document.querySelectorAll('sl-icon')].every(i => i.shadowRoot?.querySelector('svg'))"_s,
+        timeoutMs);
+    await(
+        u"await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true;"_s,
+        timeoutMs);
     QImage image;
     const bool painted = spinUntil(
         [&] {
@@ -354,7 +374,7 @@ QString exampleSite(const QString& name)
 }
 
 QString openSite(const QString& siteFolder, std::unique_ptr<SiteHost>& host,
-                 std::unique_ptr<PageDriver>& page, const SiteHost::Options& options)
+    std::unique_ptr<PageDriver>& page, const SiteHost::Options& options)
 {
     auto started = SiteHost::start(siteFolder, options);
     if (!started)

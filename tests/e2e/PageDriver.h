@@ -54,7 +54,8 @@ public:
 
     // ---- user actions (by CSS selector; false when the element is missing) ----
     bool click(const QString& selector);
-    bool type(const QString& selector, const QString& text); // replaces the value, fires input events
+    bool type(
+        const QString& selector, const QString& text); // replaces the value, fires input events
     bool press(const QString& selector, const QString& key, const QStringList& modifiers = {});
     bool choose(const QString& selector, const QString& value); // <select>/<sl-select>
     bool setChecked(const QString& selector, bool checked);
@@ -93,6 +94,6 @@ QString exampleSite(const QString& name);
 // Serve siteFolder with a new SiteHost and open it in a new page: "" when both are ready, else
 // what went wrong.
 QString openSite(const QString& siteFolder, std::unique_ptr<SiteHost>& host,
-                 std::unique_ptr<PageDriver>& page, const SiteHost::Options& options = {});
+    std::unique_ptr<PageDriver>& page, const SiteHost::Options& options = {});
 
 } // namespace lunette::test

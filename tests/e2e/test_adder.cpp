@@ -42,10 +42,16 @@ private slots:
     {
         PageDriver& page = *m_page;
         // 1. Title, two empty inputs with placeholders, "+", "=", an empty result.
-        QVERIFY2(page.waitFor(u"document.querySelector('[data-test=adder-title]')?.textContent === 'Simple Adder'"_s),
-                 qPrintable(page.lastError()));
-        QCOMPARE(page.eval(u"document.querySelector('[data-test=value1]').placeholder"_s)->toString(), u"Value 1"_s);
-        QCOMPARE(page.eval(u"document.querySelector('[data-test=value2]').placeholder"_s)->toString(), u"Value 2"_s);
+        QVERIFY2(
+            page.waitFor(
+                u"document.querySelector('[data-test=adder-title]')?.textContent === 'Simple Adder'"_s),
+            qPrintable(page.lastError()));
+        QCOMPARE(
+            page.eval(u"document.querySelector('[data-test=value1]').placeholder"_s)->toString(),
+            u"Value 1"_s);
+        QCOMPARE(
+            page.eval(u"document.querySelector('[data-test=value2]').placeholder"_s)->toString(),
+            u"Value 2"_s);
         QCOMPARE(page.text(u"[data-test=sum]"_s), QString());
 
         // 2. 2 in the first field: no sum yet, but Lua has the value.
@@ -56,18 +62,21 @@ private slots:
 
         // 3. 3 in the second: 5.
         QVERIFY(page.type(u"[data-test=value2]"_s, u"3"_s));
-        QVERIFY2(page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === '5'"_s),
-                 qPrintable(page.lastError()));
+        QVERIFY2(
+            page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === '5'"_s),
+            qPrintable(page.lastError()));
         QCOMPARE(luaString(u"session:getApp():sum()"_s), u"5"_s);
         page.saveScreenshot(u"e2e-adder.png"_s);
 
         // 4. Not a number: empty; 1.5 + 2 = 3.5.
         QVERIFY(page.type(u"[data-test=value1]"_s, u"abc"_s));
-        QVERIFY(page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === ''"_s));
+        QVERIFY(
+            page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === ''"_s));
         QVERIFY(page.type(u"[data-test=value1]"_s, u"1.5"_s));
         QVERIFY(page.type(u"[data-test=value2]"_s, u"2"_s));
-        QVERIFY2(page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === '3.5'"_s),
-                 qPrintable(page.lastError()));
+        QVERIFY2(page.waitFor(
+                     u"document.querySelector('[data-test=sum]').textContent.trim() === '3.5'"_s),
+            qPrintable(page.lastError()));
         QVERIFY2(page.consoleProblems().isEmpty(), qPrintable(page.consoleProblems().join(u'\n')));
     }
 
@@ -77,12 +86,14 @@ private slots:
         PageDriver& page = *m_page;
         QVERIFY(page.type(u"[data-test=value1]"_s, u"20"_s));
         QVERIFY(page.type(u"[data-test=value2]"_s, u"22"_s));
-        QVERIFY(page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === '42'"_s));
+        QVERIFY(page.waitFor(
+            u"document.querySelector('[data-test=sum]').textContent.trim() === '42'"_s));
         const QString session = page.sessionId();
         QVERIFY(page.reload());
         QCOMPARE(page.sessionId(), session);
-        QVERIFY2(page.waitFor(u"document.querySelector('[data-test=sum]').textContent.trim() === '42'"_s),
-                 qPrintable(page.lastError()));
+        QVERIFY2(page.waitFor(
+                     u"document.querySelector('[data-test=sum]').textContent.trim() === '42'"_s),
+            qPrintable(page.lastError()));
         QCOMPARE(page.value(u"[data-test=value1]"_s), u"20"_s);
     }
 };

@@ -38,7 +38,9 @@ private:
     }
     bool shows(const QString& hook, const QString& text)
     {
-        return page().waitFor(u"document.querySelector('[data-test=%1]')?.textContent.trim() === '%2'"_s.arg(hook, text));
+        return page().waitFor(
+            u"document.querySelector('[data-test=%1]')?.textContent.trim() === '%2'"_s.arg(
+                hook, text));
     }
     // Variables the session holds (all connections).
     std::size_t serverVariables()
@@ -56,7 +58,8 @@ private:
 private slots:
     void init()
     {
-        const QString problem = test::openSite(test::sourceDir() + u"/tests/js/site"_s, m_host, m_page);
+        const QString problem
+            = test::openSite(test::sourceDir() + u"/tests/js/site"_s, m_host, m_page);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY(shows(u"title"_s, u"Bindings"_s));
     }
@@ -82,7 +85,8 @@ private slots:
         QVERIFY(page().click(u"[data-test=blue]"_s));
         QVERIFY(shows(u"color-out"_s, u"blue"_s));
         QVERIFY(test::runLua(*m_host, page().sessionId(), u"session:getApp().color = 'red'"_s));
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=red]').checked && !document.querySelector('[data-test=blue]').checked"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelector('[data-test=red]').checked && !document.querySelector('[data-test=blue]').checked"_s));
 
         QVERIFY(page().choose(u"[data-test=level]"_s, u"8"_s));
         QVERIFY(shows(u"level-out"_s, u"8"_s));
@@ -90,8 +94,10 @@ private slots:
 
         QVERIFY(page().click(u"[data-test=on]"_s)); // sl-switch
         QVERIFY(shows(u"on-out"_s, u"true"_s));
-        QVERIFY(test::runLua(*m_host, page().sessionId(), u"session:getApp().volume = 70; session:getApp().size = 'l'"_s));
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=volume]').value === 70 && document.querySelector('[data-test=size]').value === 'l'"_s));
+        QVERIFY(test::runLua(*m_host, page().sessionId(),
+            u"session:getApp().volume = 70; session:getApp().size = 'l'"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelector('[data-test=volume]').value === 70 && document.querySelector('[data-test=size]').value === 'l'"_s));
         QVERIFY(page().choose(u"[data-test=stars]"_s, u"5"_s)); // sl-rating
         QVERIFY(shows(u"stars-out"_s, u"5"_s));
     }
@@ -100,33 +106,44 @@ private slots:
     {
         QVERIFY(page().type(u"[data-test=name]"_s, u"tip"_s));
         QVERIFY(page().waitFor(u"document.querySelector('[data-test=attrs]').title === 'tip'"_s));
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=attrs]').style.width === '10px'"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelector('[data-test=attrs]').style.width === '10px'"_s));
         QVERIFY(page().click(u"[data-test=click]"_s));
         QVERIFY(page().waitFor(u"document.querySelector('[data-test=attrs]').hidden === true"_s));
         QVERIFY(page().choose(u"[data-test=level]"_s, u"9"_s));
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=attrs]').classList.contains('big')"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelector('[data-test=attrs]').classList.contains('big')"_s));
 
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=html]').innerHTML === '<b>bold</b>'"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelector('[data-test=html]').innerHTML === '<b>bold</b>'"_s));
         // ?replace (digest §6.6): the bound element is replaced by the fragment's elements (they
         // take over its id and vended ones), and they again on the next change.
-        const QString swapped = u"[...document.querySelector('[data-test=after-swap]').parentElement.children].map(e => e.tagName + ':' + e.textContent).join()"_s;
-        QVERIFY2(page().waitFor(swapped + u" === 'EM:one,EM:two,I:after'"_s), qPrintable(page().lastError()));
-        QVERIFY(test::runLua(*m_host, page().sessionId(), u"session:getApp().swap = '<em>three</em>'"_s));
-        QVERIFY2(page().waitFor(swapped + u" === 'EM:three,I:after'"_s), qPrintable(page().lastError()));
+        const QString swapped
+            = u"[...document.querySelector('[data-test=after-swap]').parentElement.children].map(e => e.tagName + ':' + e.textContent).join()"_s;
+        QVERIFY2(page().waitFor(swapped + u" === 'EM:one,EM:two,I:after'"_s),
+            qPrintable(page().lastError()));
+        QVERIFY(test::runLua(
+            *m_host, page().sessionId(), u"session:getApp().swap = '<em>three</em>'"_s));
+        QVERIFY2(
+            page().waitFor(swapped + u" === 'EM:three,I:after'"_s), qPrintable(page().lastError()));
 
         QVERIFY(page().click(u"[data-test=run-code]"_s));
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=code]').dataset.ran === '1'"_s));
+        QVERIFY(
+            page().waitFor(u"document.querySelector('[data-test=code]').dataset.ran === '1'"_s));
     }
 
     void actionsAndErrors()
     {
         QVERIFY(page().click(u"[data-test=set-it]"_s));
         QVERIFY(shows(u"set-out"_s, u"set:42"_s));
-        QVERIFY(page().eval(u"document.querySelector('[data-test=dbl]').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }))"_s));
+        QVERIFY(page().eval(
+            u"document.querySelector('[data-test=dbl]').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }))"_s));
         QVERIFY(shows(u"clicks"_s, u"1"_s));
         QVERIFY(page().click(u"[data-test=fails]"_s));
-        QVERIFY2(page().waitFor(u"uiApp.overlay.visible && uiApp.overlay.errors.some(e => e.message.includes('boom from fails()') && String(e.traceback).includes('in function'))"_s),
-                 qPrintable(page().lastError()));
+        QVERIFY2(
+            page().waitFor(
+                u"uiApp.overlay.visible && uiApp.overlay.errors.some(e => e.message.includes('boom from fails()') && String(e.traceback).includes('in function'))"_s),
+            qPrintable(page().lastError()));
         QVERIFY(page().eval(u"uiApp.overlay.dismiss()"_s));
         QVERIFY(page().waitFor(u"!uiApp.overlay.visible"_s));
     }
@@ -137,7 +154,8 @@ private slots:
         QVERIFY(page().press(u"[data-test=keys]"_s, u"Escape"_s));
         QVERIFY(page().press(u"[data-test=keys]"_s, u"F1"_s));
         QVERIFY(page().press(u"[data-test=keys]"_s, u"S"_s, { u"ctrl"_s, u"shift"_s }));
-        QVERIFY(page().press(u"[data-test=keys]"_s, u"s"_s, { u"ctrl"_s })); // modifiers must match exactly
+        QVERIFY(page().press(
+            u"[data-test=keys]"_s, u"s"_s, { u"ctrl"_s })); // modifiers must match exactly
         QVERIFY(shows(u"keys-out"_s, u"enter;escape;f1;ctrl-shift-s;"_s));
         QVERIFY(page().press(u"[data-test=keys]"_s, u"k"_s, { u"ctrl"_s }));
         QVERIFY(shows(u"last-key"_s, u"k"_s));
@@ -147,10 +165,13 @@ private slots:
     {
         for (int i = 0; i < 6; ++i)
             QVERIFY(page().click(u"[data-test=append]"_s));
-        QVERIFY(page().waitFor(u"document.querySelector('[data-test=log]').textContent.includes('line 6')"_s));
-        QVERIFY2(page().waitFor(u"(() => { const e = document.querySelector('[data-test=log]'); "
-                                "return e.scrollHeight > e.clientHeight && e.scrollTop + e.clientHeight >= e.scrollHeight - 2; })()"_s),
-                 qPrintable(page().lastError()));
+        QVERIFY(page().waitFor(
+            u"document.querySelector('[data-test=log]').textContent.includes('line 6')"_s));
+        QVERIFY2(
+            page().waitFor(
+                u"(() => { const e = document.querySelector('[data-test=log]'); "
+                "return e.scrollHeight > e.clientHeight && e.scrollTop + e.clientHeight >= e.scrollHeight - 2; })()"_s),
+            qPrintable(page().lastError()));
     }
 
     // Lists grow and shrink; the wrapped list renders through the Shout wrapper in its namespace;
@@ -158,24 +179,32 @@ private slots:
     void listsViewsAndNoLeaks()
     {
         // The frontend list renders each Item with its type's viewdef (Item.DEFAULT).
-        const QString plain = u"document.querySelectorAll('[data-test=plain-list] [data-test=item-label]')"_s;
+        const QString plain
+            = u"document.querySelectorAll('[data-test=plain-list] [data-test=item-label]')"_s;
         QVERIFY(page().waitFor(plain + u".length === 2"_s));
-        QVERIFY(page().waitFor(u"[...document.querySelectorAll('[data-test=shout]')].map(e => e.textContent).join() === 'A,B'"_s));
-        QVERIFY(page().waitFor(plain + u"[1].classList.contains('done') && "_s + plain + u"[1].textContent === 'b ✓'"_s));
+        QVERIFY(page().waitFor(
+            u"[...document.querySelectorAll('[data-test=shout]')].map(e => e.textContent).join() === 'A,B'"_s));
+        QVERIFY(page().waitFor(plain + u"[1].classList.contains('done') && "_s + plain
+            + u"[1].textContent === 'b ✓'"_s));
         QVERIFY(page().click(u"[data-test=add]"_s));
-        QVERIFY(page().waitFor(u"[...document.querySelectorAll('[data-test=shout]')].map(e => e.textContent).join() === 'A,B,ITEM 3'"_s));
-        QVERIFY(page().waitFor(u"document.querySelectorAll('[data-test=vl] [data-test=vl-item] [data-test=item-label]').length === 3"_s));
+        QVERIFY(page().waitFor(
+            u"[...document.querySelectorAll('[data-test=shout]')].map(e => e.textContent).join() === 'A,B,ITEM 3'"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelectorAll('[data-test=vl] [data-test=vl-item] [data-test=item-label]').length === 3"_s));
         QVERIFY(page().click(u"[data-test=pop]"_s));
         QVERIFY(page().click(u"[data-test=pop]"_s));
         QVERIFY(page().waitFor(plain + u".length === 1"_s));
-        QVERIFY(page().waitFor(u"document.querySelectorAll('[data-test=vl] [data-test=vl-item] [data-test=item-label]').length === 1"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelectorAll('[data-test=vl] [data-test=vl-item] [data-test=item-label]').length === 1"_s));
         QVERIFY(page().idle());
 
         const std::size_t before = serverVariables();
         QVERIFY(page().type(u"[data-test=name]"_s, u"x"_s));
         QVERIFY(page().click(u"[data-test=show-detail]"_s));
         QVERIFY(shows(u"detail-text"_s, u"detail of x"_s));
-        QVERIFY(page().waitFor(u"window.detailScripts === 1 && window.detailVisible === true"_s)); // once, after reveal
+        QVERIFY(page().waitFor(
+            u"window.detailScripts === 1 && window.detailVisible === true"_s)); // once, after
+                                                                                // reveal
         QVERIFY(page().click(u"[data-test=hide-detail]"_s));
         QVERIFY(page().waitFor(u"!document.querySelector('[data-test=detail]')"_s));
         for (int i = 0; i < 3; ++i) {
@@ -186,7 +215,8 @@ private slots:
         }
         QVERIFY(page().idle());
         QCOMPARE(serverVariables(), before);
-        QVERIFY2(page().consoleProblems().isEmpty(), qPrintable(page().consoleProblems().join(u'\n')));
+        QVERIFY2(
+            page().consoleProblems().isEmpty(), qPrintable(page().consoleProblems().join(u'\n')));
     }
 };
 

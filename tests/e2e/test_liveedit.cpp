@@ -17,7 +17,6 @@ using lunette::test::PageDriver;
 
 namespace {
 
-
 QByteArray readAll(const QString& path)
 {
     QFile file(path);
@@ -29,14 +28,16 @@ bool saveAtomically(const QString& path, const QByteArray& content)
 {
     const QString temporary = path + u".tmp~"_s;
     QFile file(temporary);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size())
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(content) != content.size())
         return false;
     file.close();
     return std::rename(temporary.toLocal8Bit().constData(), path.toLocal8Bit().constData()) == 0;
 }
 
-const QString kNames = u"[...document.querySelectorAll('[data-test=contact-card] [data-test=card-name]')]"
-                       ".map(e => e.textContent.trim()).join('|')"_s;
+const QString kNames
+    = u"[...document.querySelectorAll('[data-test=contact-card] [data-test=card-name]')]"
+      ".map(e => e.textContent.trim()).join('|')"_s;
 
 } // namespace
 
@@ -95,7 +96,8 @@ private slots:
     void cleanup()
     {
         if (QTest::currentTestFailed() && m_page)
-            m_page->saveScreenshot(u"e2e-liveedit-%1-failed.png"_s.arg(QString::fromLatin1(QTest::currentTestFunction())));
+            m_page->saveScreenshot(u"e2e-liveedit-%1-failed.png"_s.arg(
+                QString::fromLatin1(QTest::currentTestFunction())));
         m_page.reset();
         m_host.reset();
     }
@@ -104,8 +106,10 @@ private slots:
     void viewdefEditRerendersInPlace()
     {
         edit(u"viewdefs/ContactPresenter.list-item.html"_s, "<strong class=\"contact-card__name\"",
-             "<em data-test=\"card-marker\">edited</em><strong class=\"contact-card__name\"");
-        QVERIFY2(page().waitFor(u"document.querySelectorAll('[data-test=card-marker]').length === 1"_s), qPrintable(page().lastError()));
+            "<em data-test=\"card-marker\">edited</em><strong class=\"contact-card__name\"");
+        QVERIFY2(
+            page().waitFor(u"document.querySelectorAll('[data-test=card-marker]').length === 1"_s),
+            qPrintable(page().lastError()));
         checkState();
         QVERIFY(page().idle());
         QCOMPARE(page().eval(u"uiApp.overlay.visible"_s)->toBool(), false);
@@ -115,18 +119,29 @@ private slots:
     void methodAddedToAPrototype()
     {
         edit(u"lua/contact.lua"_s, "function Contact:noPhone()",
-             "function Contact:initials() return self.firstName:sub(1, 1) .. self.lastName:sub(1, 1) end\n"
-             "function Contact:noPhone()");
+            "function Contact:initials() return self.firstName:sub(1, 1) .. self.lastName:sub(1, "
+            "1) end\n"
+            "function Contact:noPhone()");
         // The reload reaches the session before the viewdef uses the method.
-        QVERIFY(QTest::qWaitFor([&] {
-            const auto r = test::runLua(*m_host, page().sessionId(), u"return session:getApp()._allContacts[2].initials ~= nil"_s);
-            return r && r->toBool();
-        }, 5000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const auto r = test::runLua(*m_host, page().sessionId(),
+                    u"return session:getApp()._allContacts[2].initials ~= nil"_s);
+                return r && r->toBool();
+            },
+            5000));
         edit(u"viewdefs/ContactPresenter.list-item.html"_s, "<strong class=\"contact-card__name\"",
-             "<span data-test=\"card-initials\" ui-value=\"contact.initials()\"></span><strong class=\"contact-card__name\"");
-        QVERIFY2(page().waitFor(u"document.querySelector('[data-test=card-initials]')?.textContent === 'BJ'"_s), qPrintable(page().lastError()));
+            "<span data-test=\"card-initials\" ui-value=\"contact.initials()\"></span><strong "
+            "class=\"contact-card__name\"");
+        QVERIFY2(
+            page().waitFor(
+                u"document.querySelector('[data-test=card-initials]')?.textContent === 'BJ'"_s),
+            qPrintable(page().lastError()));
         checkState();
-        QCOMPARE(test::runLua(*m_host, page().sessionId(), u"return #session:getApp()._allContacts"_s)->toInteger(), 3);
+        QCOMPARE(
+            test::runLua(*m_host, page().sessionId(), u"return #session:getApp()._allContacts"_s)
+                ->toInteger(),
+            3);
     }
 
     // 3. A syntax error: overlay with file:line, the app keeps working; the fix clears it.
@@ -134,18 +149,21 @@ private slots:
     {
         const QByteArray good = readAll(file(u"lua/contact.lua"_s));
         QVERIFY(saveAtomically(file(u"lua/contact.lua"_s), good + "\nfunction Contact:broken(\n"));
-        QVERIFY2(page().waitFor(u"uiApp.overlay.visible && uiApp.overlay.errors.some(e => String(e.location).startsWith('lua/contact.lua:'))"_s),
-                 qPrintable(page().lastError()));
+        QVERIFY2(
+            page().waitFor(
+                u"uiApp.overlay.visible && uiApp.overlay.errors.some(e => String(e.location).startsWith('lua/contact.lua:'))"_s),
+            qPrintable(page().lastError()));
         // Still working on the old code.
         QVERIFY(page().type(u"[data-test=search]"_s, u"car"_s));
         QVERIFY(page().waitFor(kNames + u" === 'Carol Williams'"_s));
         QVERIFY(page().type(u"[data-test=search]"_s, u"bo"_s));
 
         QVERIFY(saveAtomically(file(u"lua/contact.lua"_s),
-                               QByteArray(good).replace("function Contact:noPhone()",
-                                                        "function Contact:fixed() return true end\nfunction Contact:noPhone()")));
+            QByteArray(good).replace("function Contact:noPhone()",
+                "function Contact:fixed() return true end\nfunction Contact:noPhone()")));
         QVERIFY2(page().waitFor(u"!uiApp.overlay.visible"_s), qPrintable(page().lastError()));
-        const auto fixed = test::runLua(*m_host, page().sessionId(), u"return session:getApp()._allContacts[1]:fixed()"_s);
+        const auto fixed = test::runLua(
+            *m_host, page().sessionId(), u"return session:getApp()._allContacts[1]:fixed()"_s);
         QVERIFY2(fixed && fixed->toBool(), fixed ? "" : qPrintable(fixed.error()));
         checkState();
     }
@@ -154,9 +172,12 @@ private slots:
     void stylesheetIsSwapped()
     {
         QByteArray css = readAll(file(u"html/contacts.css"_s));
-        QVERIFY(saveAtomically(file(u"html/contacts.css"_s), css + "\n[data-test=title] { color: rgb(1, 2, 3); }\n"));
-        QVERIFY2(page().waitFor(u"getComputedStyle(document.querySelector('[data-test=title]')).color === 'rgb(1, 2, 3)'"_s),
-                 qPrintable(page().lastError()));
+        QVERIFY(saveAtomically(
+            file(u"html/contacts.css"_s), css + "\n[data-test=title] { color: rgb(1, 2, 3); }\n"));
+        QVERIFY2(
+            page().waitFor(
+                u"getComputedStyle(document.querySelector('[data-test=title]')).color === 'rgb(1, 2, 3)'"_s),
+            qPrintable(page().lastError()));
         checkState();
     }
 
@@ -164,8 +185,11 @@ private slots:
     void pageFileReloadsThePage()
     {
         edit(u"html/index.html"_s, "</body>", "<p id=\"added-by-edit\">added</p></body>");
-        QVERIFY2(page().waitFor(u"!!document.getElementById('added-by-edit') && window.__noReload === undefined"_s, 15000),
-                 qPrintable(page().lastError()));
+        QVERIFY2(
+            page().waitFor(
+                u"!!document.getElementById('added-by-edit') && window.__noReload === undefined"_s,
+                15000),
+            qPrintable(page().lastError()));
         QVERIFY(page().waitFor(u"!!window.uiApp"_s));
         QVERIFY(page().await(u"await window.uiApp.ready; return true;"_s));
         QVERIFY(page().waitFor(kNames + u" === 'Bob Johnson'"_s));
@@ -175,17 +199,23 @@ private slots:
     // A view whose type has no viewdef yet renders once the new viewdef file appears.
     void newViewdefRendersAPendingView()
     {
-        edit(u"viewdefs/ContactApp.DEFAULT.html"_s, "<h1 data-test=\"title\" ui-value=\"title\"></h1>",
-             "<h1 data-test=\"title\" ui-value=\"title\"></h1><div data-test=\"note-slot\" ui-view=\"note\"></div>");
-        QVERIFY(page().waitFor(u"!!document.querySelector('[ui-view=note]') || !!document.querySelector('[data-test=note-slot]')"_s));
+        edit(u"viewdefs/ContactApp.DEFAULT.html"_s,
+            "<h1 data-test=\"title\" ui-value=\"title\"></h1>",
+            "<h1 data-test=\"title\" ui-value=\"title\"></h1><div data-test=\"note-slot\" "
+            "ui-view=\"note\"></div>");
+        QVERIFY(page().waitFor(
+            u"!!document.querySelector('[ui-view=note]') || !!document.querySelector('[data-test=note-slot]')"_s));
         const auto set = test::runLua(*m_host, page().sessionId(),
-                                      u"Note = session:prototype('Note', { text = '' })\n"
-                                      "session:getApp().note = Note:new({ text = 'hello' })"_s);
+            u"Note = session:prototype('Note', { text = '' })\n"
+            "session:getApp().note = Note:new({ text = 'hello' })"_s);
         QVERIFY2(set, set ? "" : qPrintable(set.error()));
         QVERIFY(page().idle());
         QVERIFY(!page().exists(u"[data-test=note]"_s)); // pending: no Note viewdef yet
-        QVERIFY(saveAtomically(file(u"viewdefs/Note.DEFAULT.html"_s), "<template><p data-test=\"note\" ui-value=\"text\"></p></template>"));
-        QVERIFY2(page().waitFor(u"document.querySelector('[data-test=note]')?.textContent === 'hello'"_s), qPrintable(page().lastError()));
+        QVERIFY(saveAtomically(file(u"viewdefs/Note.DEFAULT.html"_s),
+            "<template><p data-test=\"note\" ui-value=\"text\"></p></template>"));
+        QVERIFY2(page().waitFor(
+                     u"document.querySelector('[data-test=note]')?.textContent === 'hello'"_s),
+            qPrintable(page().lastError()));
         checkState();
     }
 
@@ -193,9 +223,11 @@ private slots:
     void brokenTemplateIsReportedNotFatal()
     {
         QVERIFY(saveAtomically(file(u"viewdefs/ContactPresenter.list-item.html"_s),
-                               "<template><p>one</p></template><template><p>two</p></template>"));
-        QVERIFY2(page().waitFor(u"uiApp.overlay.visible && uiApp.overlay.errors.some(e => e.message.includes('ContactPresenter.list-item'))"_s),
-                 qPrintable(page().lastError()));
+            "<template><p>one</p></template><template><p>two</p></template>"));
+        QVERIFY2(
+            page().waitFor(
+                u"uiApp.overlay.visible && uiApp.overlay.errors.some(e => e.message.includes('ContactPresenter.list-item'))"_s),
+            qPrintable(page().lastError()));
         checkState(); // the cards still render with the previous template
         QVERIFY(page().type(u"[data-test=search]"_s, QString()));
         QVERIFY(page().waitFor(kNames + u" === 'Alice Smith|Bob Johnson|Carol Williams'"_s));

@@ -16,7 +16,8 @@ namespace {
 QString row(const QString& name)
 {
     return u"[...document.querySelectorAll('[data-test=task]')]"
-           ".find(r => r.querySelector('[data-test=task-name]')?.textContent.trim() === '%1')"_s.arg(name);
+           ".find(r => r.querySelector('[data-test=task-name]')?.textContent.trim() === '%1')"_s
+               .arg(name);
 }
 
 const QString kNames = u"[...document.querySelectorAll('[data-test=task] [data-test=task-name]')]"
@@ -37,16 +38,22 @@ private:
 
     PageDriver& page() { return *m_page; }
 
-    bool namesAre(const QString& names) { return page().waitFor(kNames + u" === '"_s + names + u"'"_s); }
+    bool namesAre(const QString& names)
+    {
+        return page().waitFor(kNames + u" === '"_s + names + u"'"_s);
+    }
     // Run JS against the row: `r` is the row element.
     bool inRow(const QString& name, const QString& js)
     {
-        const auto done = page().eval(u"(() => { const r = %1; if (!r) return false; %2; return true; })()"_s.arg(row(name), js));
+        const auto done = page().eval(
+            u"(() => { const r = %1; if (!r) return false; %2; return true; })()"_s.arg(
+                row(name), js));
         return done && done->toBool();
     }
     bool rowIs(const QString& name, const QString& condition)
     {
-        return page().waitFor(u"(() => { const r = %1; return !!r && (%2); })()"_s.arg(row(name), condition));
+        return page().waitFor(
+            u"(() => { const r = %1; return !!r && (%2); })()"_s.arg(row(name), condition));
     }
     QString lua(const QString& expression)
     {
@@ -67,7 +74,8 @@ private slots:
     void cleanup()
     {
         if (QTest::currentTestFailed() && m_page)
-            m_page->saveScreenshot(u"e2e-tasks-%1-failed.png"_s.arg(QString::fromLatin1(QTest::currentTestFunction())));
+            m_page->saveScreenshot(u"e2e-tasks-%1-failed.png"_s.arg(
+                QString::fromLatin1(QTest::currentTestFunction())));
         m_page.reset();
         m_host.reset();
     }
@@ -79,11 +87,24 @@ private slots:
         QCOMPARE(page().text(u"[data-test=tasks-title]"_s), u"Tasks:"_s);
         QVERIFY(page().exists(u"[data-test=task-search]"_s));
         QVERIFY(page().exists(u"[data-test=add-task]"_s));
-        QVERIFY(rowIs(u"Second task"_s, u"r.classList.contains('done') && r.querySelector('[data-test=task-done]').checked"_s));
-        QVERIFY(rowIs(u"Second task"_s, u"getComputedStyle(r.querySelector('[data-test=task-name]')).textDecorationLine.includes('line-through')"_s));
-        QVERIFY(rowIs(u"First task"_s, u"!r.classList.contains('done') && !r.querySelector('[data-test=task-done]').checked"_s));
-        QCOMPARE(page().eval(u"[...document.querySelectorAll('[data-test=task-name-input]')].every(e => e.hidden)"_s)->toBool(), true);
-        QCOMPARE(page().eval(u"[...document.querySelectorAll('[data-test=task-details]')].every(e => e.hidden)"_s)->toBool(), true);
+        QVERIFY(rowIs(u"Second task"_s,
+            u"r.classList.contains('done') && r.querySelector('[data-test=task-done]').checked"_s));
+        QVERIFY(rowIs(u"Second task"_s,
+            u"getComputedStyle(r.querySelector('[data-test=task-name]')).textDecorationLine.includes('line-through')"_s));
+        QVERIFY(rowIs(u"First task"_s,
+            u"!r.classList.contains('done') && !r.querySelector('[data-test=task-done]').checked"_s));
+        QCOMPARE(
+            page()
+                .eval(
+                    u"[...document.querySelectorAll('[data-test=task-name-input]')].every(e => e.hidden)"_s)
+                ->toBool(),
+            true);
+        QCOMPARE(
+            page()
+                .eval(
+                    u"[...document.querySelectorAll('[data-test=task-details]')].every(e => e.hidden)"_s)
+                ->toBool(),
+            true);
         QVERIFY(!page().saveScreenshot(u"e2e-tasks.png"_s).isEmpty());
     }
 
@@ -94,26 +115,35 @@ private slots:
         QVERIFY(rowIs(u"First task"_s, u"r.classList.contains('selected')"_s));
         QVERIFY(inRow(u"Third task"_s, u"r.click()"_s));
         QVERIFY(rowIs(u"Third task"_s, u"r.classList.contains('selected')"_s));
-        QVERIFY(page().waitFor(u"document.querySelectorAll('[data-test=task].selected').length === 1"_s));
+        QVERIFY(page().waitFor(
+            u"document.querySelectorAll('[data-test=task].selected').length === 1"_s));
         QCOMPARE(lua(u"session:getApp().selected.name"_s), u"Third task"_s);
     }
 
     // 3. Double-click renames inline: Enter saves, Escape cancels.
     void inlineRename()
     {
-        QVERIFY(inRow(u"First task"_s, u"r.querySelector('[data-test=task-name]').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }))"_s));
-        QVERIFY(rowIs(u"First task"_s, u"r.querySelector('[data-test=task-name]').hidden && !r.querySelector('[data-test=task-name-input]').hidden"_s));
-        QVERIFY(page().waitFor(u"[...document.querySelectorAll('[data-test=task-name-input]')].some(e => !e.hidden && e.value === 'First task')"_s));
+        QVERIFY(inRow(u"First task"_s,
+            u"r.querySelector('[data-test=task-name]').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }))"_s));
+        QVERIFY(rowIs(u"First task"_s,
+            u"r.querySelector('[data-test=task-name]').hidden && !r.querySelector('[data-test=task-name-input]').hidden"_s));
+        QVERIFY(page().waitFor(
+            u"[...document.querySelectorAll('[data-test=task-name-input]')].some(e => !e.hidden && e.value === 'First task')"_s));
         QVERIFY(page().type(u"[data-test=task-name-input]:not([hidden])"_s, u"Renamed task"_s));
         QVERIFY(page().press(u"[data-test=task-name-input]:not([hidden])"_s, u"Enter"_s));
-        QVERIFY2(namesAre(u"Renamed task|Second task|Third task"_s), qPrintable(page().lastError()));
+        QVERIFY2(
+            namesAre(u"Renamed task|Second task|Third task"_s), qPrintable(page().lastError()));
         QVERIFY(rowIs(u"Renamed task"_s, u"!r.querySelector('[data-test=task-name]').hidden"_s));
 
-        QVERIFY(inRow(u"Third task"_s, u"r.querySelector('[data-test=task-name]').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }))"_s));
-        QVERIFY(page().waitFor(u"[...document.querySelectorAll('[data-test=task-name-input]')].some(e => !e.hidden)"_s));
+        QVERIFY(inRow(u"Third task"_s,
+            u"r.querySelector('[data-test=task-name]').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }))"_s));
+        QVERIFY(page().waitFor(
+            u"[...document.querySelectorAll('[data-test=task-name-input]')].some(e => !e.hidden)"_s));
         QVERIFY(page().type(u"[data-test=task-name-input]:not([hidden])"_s, u"Not kept"_s));
-        QVERIFY(page().press(u"[data-test=task-name-input]:not([hidden])"_s, u"escape"_s)); // any case
-        QVERIFY(page().waitFor(u"[...document.querySelectorAll('[data-test=task-name-input]')].every(e => e.hidden)"_s));
+        QVERIFY(
+            page().press(u"[data-test=task-name-input]:not([hidden])"_s, u"escape"_s)); // any case
+        QVERIFY(page().waitFor(
+            u"[...document.querySelectorAll('[data-test=task-name-input]')].every(e => e.hidden)"_s));
         QVERIFY(namesAre(u"Renamed task|Second task|Third task"_s));
     }
 
@@ -122,18 +152,28 @@ private slots:
     {
         QVERIFY(inRow(u"Third task"_s, u"r.querySelector('[data-test=task-edit]').click()"_s));
         QVERIFY(rowIs(u"Third task"_s, u"!r.querySelector('[data-test=task-details]').hidden"_s));
-        QVERIFY(rowIs(u"Third task"_s, u"r.querySelector('[data-test=task-detail-description]').value === 'Another task with details'"_s));
-        QVERIFY(page().type(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-name]"_s, u"Third, edited"_s));
-        QVERIFY(page().type(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-description]"_s, u"New details"_s));
-        QVERIFY(page().click(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-save]"_s));
-        QVERIFY2(namesAre(u"First task|Second task|Third, edited"_s), qPrintable(page().lastError()));
+        QVERIFY(rowIs(u"Third task"_s,
+            u"r.querySelector('[data-test=task-detail-description]').value === 'Another task with details'"_s));
+        QVERIFY(
+            page().type(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-name]"_s,
+                u"Third, edited"_s));
+        QVERIFY(page().type(
+            u"[data-test=task-details]:not([hidden]) [data-test=task-detail-description]"_s,
+            u"New details"_s));
+        QVERIFY(
+            page().click(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-save]"_s));
+        QVERIFY2(
+            namesAre(u"First task|Second task|Third, edited"_s), qPrintable(page().lastError()));
         QVERIFY(rowIs(u"Third, edited"_s, u"r.querySelector('[data-test=task-details]').hidden"_s));
         QCOMPARE(lua(u"session:getApp().tasks[3].description"_s), u"New details"_s);
 
         QVERIFY(inRow(u"First task"_s, u"r.querySelector('[data-test=task-edit]').click()"_s));
         QVERIFY(rowIs(u"First task"_s, u"!r.querySelector('[data-test=task-details]').hidden"_s));
-        QVERIFY(page().type(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-name]"_s, u"Discarded"_s));
-        QVERIFY(page().click(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-cancel]"_s));
+        QVERIFY(
+            page().type(u"[data-test=task-details]:not([hidden]) [data-test=task-detail-name]"_s,
+                u"Discarded"_s));
+        QVERIFY(page().click(
+            u"[data-test=task-details]:not([hidden]) [data-test=task-detail-cancel]"_s));
         QVERIFY(rowIs(u"First task"_s, u"r.querySelector('[data-test=task-details]').hidden"_s));
         QVERIFY(namesAre(u"First task|Second task|Third, edited"_s));
     }
@@ -148,12 +188,15 @@ private slots:
         QVERIFY(rowIs(u"Second task"_s, u"!r.classList.contains('done')"_s));
         QCOMPARE(lua(u"session:getApp().tasks[2].completed"_s), u"false"_s);
         // Lua changes it: both checkboxes follow.
-        QVERIFY(test::runLua(*m_host, page().sessionId(), u"session:getApp().tasks[3].completed = true"_s));
-        QVERIFY(rowIs(u"Third task"_s, u"r.querySelector('[data-test=task-done]').checked && r.querySelector('[data-test=task-detail-completed]').checked"_s));
+        QVERIFY(test::runLua(
+            *m_host, page().sessionId(), u"session:getApp().tasks[3].completed = true"_s));
+        QVERIFY(rowIs(u"Third task"_s,
+            u"r.querySelector('[data-test=task-done]').checked && r.querySelector('[data-test=task-detail-completed]').checked"_s));
         // The Shoelace checkbox in the panel writes back too.
         QVERIFY(inRow(u"Third task"_s, u"r.querySelector('[data-test=task-edit]').click()"_s));
         QVERIFY(rowIs(u"Third task"_s, u"!r.querySelector('[data-test=task-details]').hidden"_s));
-        QVERIFY(inRow(u"Third task"_s, u"r.querySelector('[data-test=task-detail-completed]').click()"_s));
+        QVERIFY(inRow(
+            u"Third task"_s, u"r.querySelector('[data-test=task-detail-completed]').click()"_s));
         QVERIFY(rowIs(u"Third task"_s, u"!r.querySelector('[data-test=task-done]').checked"_s));
         QCOMPARE(lua(u"session:getApp().tasks[3].completed"_s), u"false"_s);
     }
@@ -164,9 +207,12 @@ private slots:
         QVERIFY(inRow(u"First task"_s, u"r.click()"_s));
         QVERIFY(rowIs(u"First task"_s, u"r.classList.contains('selected')"_s));
         QVERIFY(page().click(u"[data-test=add-task]"_s));
-        QVERIFY2(page().waitFor(u"document.querySelectorAll('[data-test=task]').length === 4"_s), qPrintable(page().lastError()));
-        QVERIFY(page().waitFor(u"document.querySelectorAll('[data-test=task]')[1].classList.contains('selected')"_s));
-        QVERIFY(page().waitFor(u"!document.querySelectorAll('[data-test=task]')[1].querySelector('[data-test=task-name-input]').hidden"_s));
+        QVERIFY2(page().waitFor(u"document.querySelectorAll('[data-test=task]').length === 4"_s),
+            qPrintable(page().lastError()));
+        QVERIFY(page().waitFor(
+            u"document.querySelectorAll('[data-test=task]')[1].classList.contains('selected')"_s));
+        QVERIFY(page().waitFor(
+            u"!document.querySelectorAll('[data-test=task]')[1].querySelector('[data-test=task-name-input]').hidden"_s));
         QVERIFY(page().type(u"[data-test=task-name-input]:not([hidden])"_s, u"Inserted"_s));
         QVERIFY(page().press(u"[data-test=task-name-input]:not([hidden])"_s, u"Enter"_s));
         QVERIFY(namesAre(u"First task|Inserted|Second task|Third task"_s));
@@ -183,7 +229,8 @@ private slots:
         QVERIFY(page().waitFor(u"!document.querySelector('[data-test=tasks-empty]').hidden"_s));
         QVERIFY(page().type(u"[data-test=task-search]"_s, QString()));
         QVERIFY(namesAre(u"First task|Second task|Third task"_s));
-        QVERIFY2(page().consoleProblems().isEmpty(), qPrintable(page().consoleProblems().join(u'\n')));
+        QVERIFY2(
+            page().consoleProblems().isEmpty(), qPrintable(page().consoleProblems().join(u'\n')));
     }
 };
 

@@ -55,16 +55,14 @@ private:
 private slots:
     void init()
     {
-        m_server = std::make_unique<ServerFixture>(lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s);
+        m_server = std::make_unique<ServerFixture>(
+            lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s);
         QVERIFY2(m_server->start(), qPrintable(m_server->error()));
         m_session = m_server->createSession();
         QVERIFY(!m_session.isEmpty());
     }
 
-    void cleanup()
-    {
-        m_server.reset();
-    }
+    void cleanup() { m_server.reset(); }
 
     void expressionsShowTheirValue()
     {
@@ -95,8 +93,11 @@ private slots:
 
     void tostringIsHonoured()
     {
-        QCOMPARE(eval(u"setmetatable({}, { __tostring = function() return 'custom!' end })"_s).results, u"custom!"_s);
-        const ConsoleReply broken = eval(u"setmetatable({}, { __tostring = function() error('no text') end })"_s);
+        QCOMPARE(
+            eval(u"setmetatable({}, { __tostring = function() return 'custom!' end })"_s).results,
+            u"custom!"_s);
+        const ConsoleReply broken
+            = eval(u"setmetatable({}, { __tostring = function() error('no text') end })"_s);
         QCOMPARE(broken.status, ConsoleReply::Status::Error);
         QVERIFY2(broken.error.contains(u"no text"_s), qPrintable(broken.error));
     }
@@ -119,9 +120,11 @@ private slots:
         ProtocolClient client(*m_server, m_session);
         QVERIFY(client.open());
         client.sendMessages({ ProtocolClient::watch(1), ProtocolClient::create(2, 1, u"count"_s) });
-        QVERIFY(!client.waitForMessage([](const QJsonObject& m) {
-                    return m.value(u"data"_s).toObject().value(u"varId"_s).toInteger() == 2;
-                }).isEmpty());
+        QVERIFY(!client
+                     .waitForMessage([](const QJsonObject& m) {
+                         return m.value(u"data"_s).toObject().value(u"varId"_s).toInteger() == 2;
+                     })
+                     .isEmpty());
         QCOMPARE(eval(u"session:getApp().count = 42"_s).status, ConsoleReply::Status::Ok);
         const QJsonObject update = client.waitForMessage([](const QJsonObject& m) {
             const QJsonObject d = m.value(u"data"_s).toObject();
@@ -138,7 +141,8 @@ private slots:
         QCOMPARE(complete(u"string.upp"_s), QStringList { u"string.upper"_s });
         // Fields of an object and methods of its prototype (through __index).
         const QStringList app = complete(u"x = app."_s);
-        QVERIFY2(app.contains(u"x = app.count"_s) && app.contains(u"x = app.increment"_s), qPrintable(app.join(u' ')));
+        QVERIFY2(app.contains(u"x = app.count"_s) && app.contains(u"x = app.increment"_s),
+            qPrintable(app.join(u' ')));
         QVERIFY(complete(u"app:incr"_s).contains(u"app:increment"_s));
         QCOMPARE(complete(u"nothing.here"_s), QStringList());
     }

@@ -29,7 +29,6 @@ QJsonObject data(const QJsonObject& message)
     return message.value(u"data"_s).toObject();
 }
 
-
 QByteArray readAll(const QString& path)
 {
     QFile file(path);
@@ -40,7 +39,8 @@ bool writeAll(const QString& path, const QByteArray& content)
 {
     QDir().mkpath(QFileInfo(path).path());
     QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        && file.write(content) == content.size();
 }
 
 auto isUpdateOf(qint64 varId)
@@ -84,9 +84,8 @@ private:
         auto client = std::make_unique<ProtocolClient>(*m_server, session);
         if (!client->open())
             return nullptr;
-        client->sendMessages({ ProtocolClient::watch(1),
-                               ProtocolClient::create(2, 1, u"count"_s),
-                               ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+        client->sendMessages({ ProtocolClient::watch(1), ProtocolClient::create(2, 1, u"count"_s),
+            ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
         if (client->waitForMessage(isUpdateOf(2)).isEmpty())
             return nullptr;
         return client;
@@ -110,8 +109,10 @@ private slots:
     void init()
     {
         QVERIFY(m_temp.isValid());
-        m_site = m_temp.filePath(u"site-%1"_s.arg(QString::fromLatin1(QTest::currentTestFunction())));
-        QVERIFY(lunette::test::copyTree(lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s, m_site));
+        m_site
+            = m_temp.filePath(u"site-%1"_s.arg(QString::fromLatin1(QTest::currentTestFunction())));
+        QVERIFY(lunette::test::copyTree(
+            lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s, m_site));
         m_server = std::make_unique<ServerFixture>(m_site);
         QVERIFY2(m_server->start(), qPrintable(m_server->error()));
         m_loader = std::make_unique<HotLoader>(m_server->sessions());
@@ -143,16 +144,17 @@ private slots:
         QCOMPARE(increment(*client), 1);
         QSignalSpy reloaded(m_loader.get(), &HotLoader::luaReloaded);
         replaceInFile(u"lua/main.lua"_s, "function App:increment() self.count = self.count + 1 end",
-                      "function App:increment() self.count = self.count + 10 end\n"
-                      "function on_reload(key) app.title = 'reloaded ' .. key end");
+            "function App:increment() self.count = self.count + 10 end\n"
+            "function on_reload(key) app.title = 'reloaded ' .. key end");
         m_loader->fileChanged(u"lua/main.lua"_s);
         QVERIFY(reloaded.wait());
         QCOMPARE(reloaded.first().at(1).toInt(), 1);
-        QVERIFY(!propertyOf(client->waitForMessage(appProperty(u"reloaded"_s)), u"reloaded"_s).isEmpty());
+        QVERIFY(!propertyOf(client->waitForMessage(appProperty(u"reloaded"_s)), u"reloaded"_s)
+                     .isEmpty());
         QCOMPARE(increment(*client), 11);
         client->sendMessages({ ProtocolClient::create(4, 1, u"title"_s) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toString(),
-                 u"reloaded lua/main.lua"_s);
+            u"reloaded lua/main.lua"_s);
     }
 
     // A required module is reloaded under its key; every session that loaded it gets it.
@@ -162,7 +164,8 @@ private slots:
         auto second = connect();
         QVERIFY(first && second);
         QSignalSpy reloaded(m_loader.get(), &HotLoader::luaReloaded);
-        replaceInFile(u"lua/util.lua"_s, "return index .. \": \" .. name", "return index .. \" = \" .. name");
+        replaceInFile(
+            u"lua/util.lua"_s, "return index .. \": \" .. name", "return index .. \" = \" .. name");
         m_loader->fileChanged(u"lua/util.lua"_s);
         QVERIFY(reloaded.wait());
         QCOMPARE(reloaded.first().at(1).toInt(), 2);
@@ -182,7 +185,8 @@ private slots:
         QVERIFY(failed.first().at(2).toString().startsWith(u"lua/main.lua:"_s));
 
         const QJsonObject shown = client->waitForMessage(appProperty(u"reloadError"_s));
-        const QJsonObject error = QJsonDocument::fromJson(propertyOf(shown, u"reloadError"_s).toUtf8()).object();
+        const QJsonObject error
+            = QJsonDocument::fromJson(propertyOf(shown, u"reloadError"_s).toUtf8()).object();
         QCOMPARE(error.value(u"key"_s).toString(), u"lua/main.lua"_s);
         QVERIFY(error.value(u"location"_s).toString().startsWith(u"lua/main.lua:"_s));
         QVERIFY(!error.value(u"message"_s).toString().isEmpty());
@@ -204,7 +208,8 @@ private slots:
         QVERIFY(client);
         QSignalSpy failed(m_loader.get(), &HotLoader::luaReloadFailed);
         replaceInFile(u"lua/main.lua"_s, "local util = require(\"util\")",
-                      "local util = require(\"util\")\nif session.reloading then error('reload refused') end");
+            "local util = require(\"util\")\nif session.reloading then error('reload refused') "
+            "end");
         m_loader->fileChanged(u"lua/main.lua"_s);
         QVERIFY(failed.wait());
         QVERIFY(failed.first().at(1).toString().contains(u"reload refused"_s));
@@ -231,12 +236,15 @@ private slots:
     {
         auto client = connect();
         QVERIFY(client);
-        QVERIFY(writeAll(file(u"viewdefs/Item.DEFAULT.html"_s), "<template><b ui-value=\"name\"></b></template>"));
+        QVERIFY(writeAll(file(u"viewdefs/Item.DEFAULT.html"_s),
+            "<template><b ui-value=\"name\"></b></template>"));
         m_loader->fileChanged(u"viewdefs/Item.DEFAULT.html"_s);
         const QJsonObject update = client->waitForMessage(appProperty(u"viewdefs"_s));
-        const QJsonObject viewdefs = QJsonDocument::fromJson(propertyOf(update, u"viewdefs"_s).toUtf8()).object();
+        const QJsonObject viewdefs
+            = QJsonDocument::fromJson(propertyOf(update, u"viewdefs"_s).toUtf8()).object();
         QCOMPARE(viewdefs.keys(), QStringList { u"Item.DEFAULT"_s });
-        QCOMPARE(viewdefs.value(u"Item.DEFAULT"_s).toString(), u"<template><b ui-value=\"name\"></b></template>"_s);
+        QCOMPARE(viewdefs.value(u"Item.DEFAULT"_s).toString(),
+            u"<template><b ui-value=\"name\"></b></template>"_s);
     }
 
     // Stylesheets are swapped in place (a new URL each time); other html/ files reload the page.
@@ -245,14 +253,17 @@ private slots:
         auto client = connect();
         QVERIFY(client);
         m_loader->fileChanged(u"html/css/site.css"_s);
-        const QString first = propertyOf(client->waitForMessage(appProperty(u"stylesheetChanged"_s)), u"stylesheetChanged"_s);
+        const QString first = propertyOf(
+            client->waitForMessage(appProperty(u"stylesheetChanged"_s)), u"stylesheetChanged"_s);
         QVERIFY2(first.startsWith(u"/css/site.css?v="_s), qPrintable(first));
         m_loader->fileChanged(u"html/css/site.css"_s);
-        const QString second = propertyOf(client->waitForMessage(appProperty(u"stylesheetChanged"_s)), u"stylesheetChanged"_s);
+        const QString second = propertyOf(
+            client->waitForMessage(appProperty(u"stylesheetChanged"_s)), u"stylesheetChanged"_s);
         QVERIFY(second.startsWith(u"/css/site.css?v="_s));
         QVERIFY(second != first);
         m_loader->fileChanged(u"html/index.html"_s);
-        QVERIFY(!propertyOf(client->waitForMessage(appProperty(u"pageReload"_s)), u"pageReload"_s).isEmpty());
+        QVERIFY(!propertyOf(client->waitForMessage(appProperty(u"pageReload"_s)), u"pageReload"_s)
+                     .isEmpty());
     }
 };
 

@@ -28,7 +28,8 @@ bool writeFile(const QString& path, const QByteArray& content)
 {
     QDir().mkpath(QFileInfo(path).path());
     QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        && file.write(content) == content.size();
 }
 
 } // namespace
@@ -51,8 +52,9 @@ private:
         m_host->sessions().withSession(m_session, [&](Session* s) {
             if (s) {
                 auto ran = s->lua().run(code.toUtf8(), u"test"_s);
-                result = !ran ? u"<error: "_s + ran.error().message + u'>'
-                              : ran->empty() ? QString() : QString::fromUtf8(ran->front().toJson());
+                result = !ran      ? u"<error: "_s + ran.error().message + u'>'
+                    : ran->empty() ? QString()
+                                   : QString::fromUtf8(ran->front().toJson());
             }
             done.release();
         });
@@ -67,14 +69,17 @@ private slots:
         const QString base = m_temp.filePath(QString::fromLatin1(QTest::currentTestFunction()));
         m_root = base + u"/site"_s;
         QVERIFY(writeFile(m_root + u"/lua/main.lua"_s,
-                          "local inside = require('inside')\nlocal outside = require('outside')\n"
-                          "App = session:prototype('App', { n = 0 })\n"
-                          "if not session:getApp() then session:createAppVariable(App:new()) end\n"));
-        QVERIFY(writeFile(m_root + u"/shared/inside.lua"_s, "Inside = { version = 1 }\nreturn Inside\n"));
-        QVERIFY(writeFile(base + u"/elsewhere/outside.lua"_s, "Outside = { version = 1 }\nreturn Outside\n"));
+            "local inside = require('inside')\nlocal outside = require('outside')\n"
+            "App = session:prototype('App', { n = 0 })\n"
+            "if not session:getApp() then session:createAppVariable(App:new()) end\n"));
+        QVERIFY(writeFile(
+            m_root + u"/shared/inside.lua"_s, "Inside = { version = 1 }\nreturn Inside\n"));
+        QVERIFY(writeFile(
+            base + u"/elsewhere/outside.lua"_s, "Outside = { version = 1 }\nreturn Outside\n"));
         QVERIFY(QFile::link(u"../shared/inside.lua"_s, m_root + u"/lua/inside.lua"_s));
         QVERIFY(QFile::link(base + u"/elsewhere/outside.lua"_s, m_root + u"/lua/outside.lua"_s));
-        QVERIFY(writeFile(m_root + u"/viewdefs/App.DEFAULT.html"_s, "<template><p>app</p></template>"));
+        QVERIFY(
+            writeFile(m_root + u"/viewdefs/App.DEFAULT.html"_s, "<template><p>app</p></template>"));
 
         SiteHost::Options options;
         options.hotload = true;
@@ -91,24 +96,23 @@ private slots:
         QVERIFY(!m_session.isEmpty());
     }
 
-    void cleanup()
-    {
-        m_host.reset();
-    }
+    void cleanup() { m_host.reset(); }
 
     // A symlink to a file in the site reloads under the target's key, one to a file outside it
     // under the link's own key; both change the running session.
     void symlinkedModulesReload()
     {
         QSignalSpy reloaded(m_host->hotLoader(), &HotLoader::luaReloaded);
-        QVERIFY(writeFile(m_root + u"/shared/inside.lua"_s, "Inside = { version = 2 }\nreturn Inside\n"));
+        QVERIFY(writeFile(
+            m_root + u"/shared/inside.lua"_s, "Inside = { version = 2 }\nreturn Inside\n"));
         QVERIFY(reloaded.wait(5000));
         QCOMPARE(reloaded.first().at(0).toString(), u"shared/inside.lua"_s);
         QCOMPARE(reloaded.first().at(1).toInt(), 1);
         QCOMPARE(lua(u"return Inside.version"_s), u"2"_s);
 
         reloaded.clear();
-        QVERIFY(writeFile(QFileInfo(m_root).path() + u"/elsewhere/outside.lua"_s, "Outside = { version = 3 }\nreturn Outside\n"));
+        QVERIFY(writeFile(QFileInfo(m_root).path() + u"/elsewhere/outside.lua"_s,
+            "Outside = { version = 3 }\nreturn Outside\n"));
         QVERIFY(reloaded.wait(5000));
         QCOMPARE(reloaded.first().at(0).toString(), u"lua/outside.lua"_s);
         QCOMPARE(reloaded.first().at(1).toInt(), 1);
@@ -120,13 +124,15 @@ private slots:
     {
         QSignalSpy reloaded(m_host->hotLoader(), &HotLoader::luaReloaded);
         for (int i = 2; i <= 6; ++i)
-            QVERIFY(writeFile(m_root + u"/shared/inside.lua"_s, "Inside = { version = " + QByteArray::number(i) + " }\nreturn Inside\n"));
+            QVERIFY(writeFile(m_root + u"/shared/inside.lua"_s,
+                "Inside = { version = " + QByteArray::number(i) + " }\nreturn Inside\n"));
         QVERIFY(reloaded.wait(5000));
-        // A later, distinct change: once it is reported, a second reload of inside.lua would have been too.
+        // A later, distinct change: once it is reported, a second reload of inside.lua would have
+        // been too.
         QVERIFY(writeFile(m_root + u"/lua/main.lua"_s,
-                          "local inside = require('inside')\nlocal outside = require('outside')\n"
-                          "App = session:prototype('App', { n = 0 })\nmainVersion = 2\n"
-                          "if not session:getApp() then session:createAppVariable(App:new()) end\n"));
+            "local inside = require('inside')\nlocal outside = require('outside')\n"
+            "App = session:prototype('App', { n = 0 })\nmainVersion = 2\n"
+            "if not session:getApp() then session:createAppVariable(App:new()) end\n"));
         QTRY_COMPARE_WITH_TIMEOUT(reloaded.size(), 2, 5000);
         QCOMPARE(reloaded.at(0).at(0).toString(), u"shared/inside.lua"_s);
         QCOMPARE(reloaded.at(1).at(0).toString(), u"lua/main.lua"_s);
@@ -138,9 +144,11 @@ private slots:
     void newAndDeletedViewdefs()
     {
         QSignalSpy viewdefs(m_host->hotLoader(), &HotLoader::viewdefReloaded);
-        QVERIFY(writeFile(m_root + u"/viewdefs/Item.DEFAULT.html"_s, "<template><p>item</p></template>"));
+        QVERIFY(writeFile(
+            m_root + u"/viewdefs/Item.DEFAULT.html"_s, "<template><p>item</p></template>"));
         QVERIFY(viewdefs.wait(5000));
-        const auto found = m_host->executor().execute([&] { return m_host->sessions().viewdefs()->find(u"Item.DEFAULT"_s); });
+        const auto found = m_host->executor().execute(
+            [&] { return m_host->sessions().viewdefs()->find(u"Item.DEFAULT"_s); });
         QVERIFY(found.has_value());
 
         viewdefs.clear();
