@@ -132,18 +132,16 @@ VariableTree::VariableTree(LuaState& lua)
     m_values = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     m_wrappers = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_newtable(L); // object -> id, weak keys
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    m_objToId = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_newtable(L); // id -> object, weak values
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "v");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    m_idToObj = luaL_ref(L, LUA_REGISTRYINDEX);
+    const auto weakTable = [L](const char* mode) {
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushstring(L, mode);
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        return luaL_ref(L, LUA_REGISTRYINDEX);
+    };
+    m_objToId = weakTable("k"); // object -> id, weak keys
+    m_idToObj = weakTable("v"); // id -> object, weak values
 }
 
 VariableTree::~VariableTree()

@@ -7,8 +7,6 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QTimer>
-#include <functional>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -17,14 +15,17 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QVariant>
 #include <QWebEnginePage>
 #include <QWebEngineView>
 #include <QtTest>
+#include <functional>
 
-#include "MainWindow.h"
 #include "LogModel.h"
+#include "MainWindow.h"
 #include "host/SiteHost.h"
+#include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 
@@ -32,20 +33,8 @@ namespace {
 
 constexpr int kLoadTimeoutMs = 30000;
 
-// Spins the event loop until done() (no sleeps: QtWebEngine's browser side runs on this thread).
-bool spinUntil(const std::function<bool()>& done, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QEventLoop loop;
-        QTimer::singleShot(2, &loop, &QEventLoop::quit);
-        loop.exec();
-    }
-    return true;
-}
+using lunette::test::artifactsDir;
+using lunette::test::spinUntil;
 
 // Runs script in the page and waits for its result; nullopt when no result came in time.
 std::optional<QVariant> evaluate(QWebEnginePage* page, const QString& script)
@@ -76,12 +65,6 @@ bool grabPainted(QWidget& window, QImage* image)
             return false;
         },
         kLoadTimeoutMs);
-}
-
-QString artifactsDir()
-{
-    const QString dir = qEnvironmentVariable("LUNETTE_TEST_ARTIFACTS");
-    return dir.isEmpty() ? QDir::current().filePath(u"test-artifacts"_s) : dir;
 }
 
 } // namespace
@@ -167,7 +150,8 @@ void TestMainWindow::siteIsServed()
     QCOMPARE(url.host(), u"127.0.0.1"_s);
     QCOMPARE(url.path().size(), 33); // redirected to /<session id>
     QCOMPARE(window.host()->sessions().sessionIds(), QStringList { url.path().mid(1) });
-    const auto app = evaluate(window.view()->page(), u"document.querySelectorAll('[ui-app]').length"_s);
+    const auto app
+        = evaluate(window.view()->page(), u"document.querySelectorAll('[ui-app]').length"_s);
     QVERIFY(app.has_value());
     QCOMPARE(app->toInt(), 1);
 
@@ -254,23 +238,43 @@ void TestMainWindow::contactsSiteInTheWindow()
     window.show();
     QWebEnginePage* page = window.view()->page();
     const auto names = [&] {
-        const auto value = evaluate(page, u"[...document.querySelectorAll('[data-test=card-name]')].map(e => e.textContent.trim()).join('|')"_s);
+        const auto value = evaluate(page,
+            u"[...document.querySelectorAll('[data-test=card-name]')].map(e => e.textContent.trim()).join('|')"_s);
         return value ? value->toString() : QString();
     };
-    QVERIFY(spinUntil([&] { return names() == u"Alice Smith|Bob Johnson|Carol Williams"_s; }, kLoadTimeoutMs));
+    QVERIFY(spinUntil(
+        [&] { return names() == u"Alice Smith|Bob Johnson|Carol Williams"_s; }, kLoadTimeoutMs));
     // It works: a click on "Add Contact" opens the form.
     QVERIFY(evaluate(page, u"document.querySelector('[data-test=add-contact]').click(), true"_s));
-    QVERIFY(spinUntil([&] { return evaluate(page, u"!document.querySelector('[data-test=edit-view]').hidden"_s)->toBool(); }, kLoadTimeoutMs));
+    QVERIFY(spinUntil(
+        [&] {
+            return evaluate(page, u"!document.querySelector('[data-test=edit-view]').hidden"_s)
+                ->toBool();
+        },
+        kLoadTimeoutMs));
     QVERIFY(evaluate(page, u"document.querySelector('[data-test=cancel]').click(), true"_s));
-    QVERIFY(spinUntil([&] { return evaluate(page, u"!document.querySelector('[data-test=list-view]').hidden"_s)->toBool(); }, kLoadTimeoutMs));
+    QVERIFY(spinUntil(
+        [&] {
+            return evaluate(page, u"!document.querySelector('[data-test=list-view]').hidden"_s)
+                ->toBool();
+        },
+        kLoadTimeoutMs));
     QVERIFY(evaluate(page, u"uiApp.whenIdle().then(() => window.__idle = true), true"_s));
-    QVERIFY(spinUntil([&] { return evaluate(page, u"window.__idle === true"_s)->toBool(); }, kLoadTimeoutMs));
+    QVERIFY(spinUntil(
+        [&] { return evaluate(page, u"window.__idle === true"_s)->toBool(); }, kLoadTimeoutMs));
     // Every Shoelace element defined (the autoloader loads them lazily), then a frame painted.
-    QVERIFY(spinUntil([&] { return evaluate(page, u"document.querySelectorAll(':not(:defined)').length === 0 && "
-                                                  "[...document.querySelectorAll('sl-icon')].every(i => i.shadowRoot?.querySelector('svg'))"_s)->toBool(); },
-                      kLoadTimeoutMs));
-    QVERIFY(evaluate(page, u"requestAnimationFrame(() => requestAnimationFrame(() => window.__painted = true)), true"_s));
-    QVERIFY(spinUntil([&] { return evaluate(page, u"window.__painted === true"_s)->toBool(); }, kLoadTimeoutMs));
+    QVERIFY(spinUntil(
+        [&] {
+            return evaluate(page,
+                u"document.querySelectorAll(':not(:defined)').length === 0 && "
+                "[...document.querySelectorAll('sl-icon')].every(i => i.shadowRoot?.querySelector('svg'))"_s)
+                ->toBool();
+        },
+        kLoadTimeoutMs));
+    QVERIFY(evaluate(page,
+        u"requestAnimationFrame(() => requestAnimationFrame(() => window.__painted = true)), true"_s));
+    QVERIFY(spinUntil(
+        [&] { return evaluate(page, u"window.__painted === true"_s)->toBool(); }, kLoadTimeoutMs));
 
     const QString dir = artifactsDir();
     QVERIFY(QDir().mkpath(dir));
@@ -279,7 +283,6 @@ void TestMainWindow::contactsSiteInTheWindow()
     QImage image;
     QVERIFY2(grabPainted(window, &image), "the window never showed the page");
     QVERIFY(image.save(file, "PNG"));
-
 }
 
 QTEST_MAIN(TestMainWindow)

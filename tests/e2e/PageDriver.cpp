@@ -33,21 +33,12 @@ QString jsString(const QString& text)
         .chopped(1);
 }
 
-// Run the event loop until done() or the timeout. Never QTest::qWaitFor here: it sleeps between
-// event passes, and QtWebEngine's browser side runs on this thread, so every IPC hop of the page
-// (each module a page imports, each runJavaScript) would wait for those sleeps.
-bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs = 5)
+// JS that runs `body` with `el` = the element matching selector: true when it ran, false when
+// there is no such element.
+QString onElement(const QString& selector, const QString& body)
 {
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() >= timeoutMs)
-            return false;
-        QEventLoop loop;
-        QTimer::singleShot(pollMs, &loop, &QEventLoop::quit);
-        loop.exec();
-    }
-    return true;
+    return u"(() => { const el = document.querySelector(%1); if (!el) return false; %2; return true; })()"_s
+        .arg(jsString(selector), body);
 }
 
 } // namespace
@@ -205,9 +196,7 @@ bool PageDriver::idle(int timeoutMs)
 bool PageDriver::click(const QString& selector)
 {
     const auto done
-        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-               "el.scrollIntoView({ block: 'center' }); el.click(); return true; })()"_s.arg(
-                   jsString(selector)));
+        = eval(onElement(selector, u"el.scrollIntoView({ block: 'center' }); el.click()"_s));
     return done && done->toBool();
 }
 
@@ -215,52 +204,47 @@ bool PageDriver::type(const QString& selector, const QString& text)
 {
     // Focus, set the value, then the events an input (native or Shoelace) fires while typing and
     // when it is left.
-    const auto done
-        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-               "el.focus && el.focus(); el.value = %2; "
-               "for (const type of ['input', 'sl-input']) el.dispatchEvent(new Event(type, { "
-               "bubbles: true, composed: true })); "
-               "for (const type of ['change', 'sl-change']) el.dispatchEvent(new Event(type, { "
-               "bubbles: true, composed: true })); "
-               "return true; })()"_s.arg(jsString(selector), jsString(text)));
+    const auto done = eval(onElement(selector,
+        u"el.focus && el.focus(); el.value = %1; "
+        "for (const type of ['input', 'sl-input', 'change', 'sl-change']) "
+        "el.dispatchEvent(new Event(type, { bubbles: true, composed: true }))"_s.arg(
+            jsString(text))));
     return done && done->toBool();
 }
 
 bool PageDriver::press(const QString& selector, const QString& key, const QStringList& modifiers)
 {
+    const auto flag
+        = [&](const QString& name) { return modifiers.contains(name) ? u"true"_s : u"false"_s; };
     const QString init
         = u"{ key: %1, bubbles: true, cancelable: true, composed: true, ctrlKey: %2, "
-          "shiftKey: %3, altKey: %4, metaKey: %5 }"_s.arg(jsString(key))
-              .arg(modifiers.contains(u"ctrl"_s) ? u"true"_s : u"false"_s)
-              .arg(modifiers.contains(u"shift"_s) ? u"true"_s : u"false"_s)
-              .arg(modifiers.contains(u"alt"_s) ? u"true"_s : u"false"_s)
-              .arg(modifiers.contains(u"meta"_s) ? u"true"_s : u"false"_s);
-    const auto done
-        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-               "el.focus && el.focus(); "
-               "for (const type of ['keydown', 'keypress', 'keyup']) el.dispatchEvent(new "
-               "KeyboardEvent(type, %2)); "
-               "return true; })()"_s.arg(jsString(selector), init));
+          "shiftKey: %3, altKey: %4, metaKey: %5 }"_s.arg(
+              jsString(key), flag(u"ctrl"_s), flag(u"shift"_s), flag(u"alt"_s), flag(u"meta"_s));
+    const auto done = eval(onElement(selector,
+        u"el.focus && el.focus(); "
+        "for (const type of ['keydown', 'keypress', 'keyup']) "
+        "el.dispatchEvent(new KeyboardEvent(type, %1))"_s.arg(init)));
     return done && done->toBool();
 }
 
 bool PageDriver::choose(const QString& selector, const QString& value)
 {
-    const auto done
-        = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
-               "el.value = %2; "
-               "for (const type of ['input', 'change', 'sl-input', 'sl-change']) "
-               "el.dispatchEvent(new Event(type, { bubbles: true, composed: true })); "
-               "return true; })()"_s.arg(jsString(selector), jsString(value)));
+    const auto done = eval(onElement(selector,
+        u"el.value = %1; "
+        "for (const type of ['input', 'change', 'sl-input', 'sl-change']) "
+        "el.dispatchEvent(new Event(type, { bubbles: true, composed: true }))"_s.arg(
+            jsString(value))));
     return done && done->toBool();
 }
 
 bool PageDriver::setChecked(const QString& selector, bool checked)
 {
+    // True only when the element ends up in the wanted state.
+    const QString wanted = checked ? u"true"_s : u"false"_s;
     const auto done
         = eval(u"(() => { const el = document.querySelector(%1); if (!el) return false; "
                "if (el.checked !== %2) el.click(); return el.checked === %2; })()"_s.arg(
-                   jsString(selector), checked ? u"true"_s : u"false"_s));
+                   jsString(selector), wanted));
     return done && done->toBool();
 }
 

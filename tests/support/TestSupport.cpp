@@ -2,8 +2,11 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QTimer>
 
 namespace lunette::test {
 
@@ -19,6 +22,20 @@ QString artifactsDir()
 QString sourceDir()
 {
     return qEnvironmentVariable("LUNETTE_SOURCE_DIR");
+}
+
+bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() >= timeoutMs)
+            return false;
+        QEventLoop loop;
+        QTimer::singleShot(pollMs, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
 }
 
 bool copyTree(const QString& from, const QString& to)

@@ -3,6 +3,7 @@
 // Seams shared by the test suites: where artifacts go, where the sources are, and a LuaState
 // that lives on a real executor thread.
 
+#include <functional>
 #include <memory>
 
 #include <QString>
@@ -16,6 +17,10 @@ namespace lunette::test {
 QString artifactsDir();
 // $LUNETTE_SOURCE_DIR (set by CTest), the repository root.
 QString sourceDir();
+// Run the event loop until done() or the timeout (false). Not QTest::qWaitFor where QtWebEngine
+// is involved: it sleeps between event passes, and QtWebEngine's browser side runs on this
+// thread, so every IPC hop of a page (each module it imports, each runJavaScript) would wait.
+bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs = 5);
 // Copy the files of folder `from` (recursively) into `to`, creating folders; false on a failure.
 bool copyTree(const QString& from, const QString& to);
 
