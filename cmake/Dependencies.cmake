@@ -5,7 +5,7 @@ if(LUNETTE_TESTS)
     find_package(Qt6 6.4 REQUIRED COMPONENTS Test)
 endif()
 if(LUNETTE_GUI)
-    find_package(Qt6 6.4 REQUIRED COMPONENTS Gui Widgets WebEngineWidgets)
+    find_package(Qt6 6.4 REQUIRED COMPONENTS Gui Widgets WebEngineWidgets Qml Quick QuickWidgets QuickControls2)
 endif()
 
 find_package(PkgConfig REQUIRED)
