@@ -55,14 +55,29 @@ void SiteHost::startHotload()
     m_watcher->watchDirectory(u"html"_s, true, { u"*"_s });
 }
 
-SiteHost::~SiteHost()
+void SiteHost::setHotload(bool on)
 {
-    // No more reloads once teardown starts; reloads already queued on the executor finish
-    // (they report through the loader) before it goes.
+    if (on == hotloadEnabled())
+        return;
+    if (on)
+        startHotload();
+    else
+        stopHotload();
+}
+
+void SiteHost::stopHotload()
+{
+    // No more reloads; reloads already queued on the executor finish (they report through the
+    // loader) before it goes.
     m_watcher.reset();
     if (m_hotLoader && m_executor)
         m_executor->execute([] {});
     m_hotLoader.reset();
+}
+
+SiteHost::~SiteHost()
+{
+    stopHotload();
     if (m_server)
         m_server->stop();
     if (m_sessions)

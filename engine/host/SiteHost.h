@@ -55,6 +55,11 @@ public:
     SiteServer& server() { return *m_server; }
     // The site's URL with the launch token (opening it creates a session).
     QUrl url() const { return m_server->url(); }
+    // Turn live editing on or off while the site runs (the app's "Hot reload" toggle). Turning it
+    // off lets reloads already queued finish first; edits made while it is off are picked up by
+    // the next save after it is back on. Call on the thread that called start().
+    void setHotload(bool on);
+    bool hotloadEnabled() const { return m_watcher != nullptr; }
     // The live-editing pieces, or nullptr when hot reload is off.
     HotLoader* hotLoader() const { return m_hotLoader.get(); }
     FileWatcher* fileWatcher() const { return m_watcher.get(); }
@@ -67,6 +72,7 @@ public:
 private:
     SiteHost() = default;
     void startHotload();
+    void stopHotload();
 
     std::shared_ptr<const Site> m_site;
     std::unique_ptr<LuaExecutor> m_executor;

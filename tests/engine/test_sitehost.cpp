@@ -156,6 +156,35 @@ private slots:
         QVERIFY(viewdefs.wait(5000));
         QCOMPARE(lua(u"return 1 + 1"_s), u"2"_s); // the session is fine
     }
+
+    // The app's Hot reload toggle: off, the loader is gone and an edit then is not applied (not
+    // even once it is back on); on again, the next save reloads.
+    void hotloadTurnsOffAndOn()
+    {
+        m_host->setHotload(false);
+        QVERIFY(!m_host->hotloadEnabled());
+        QVERIFY(!m_host->hotLoader() && !m_host->fileWatcher());
+        QVERIFY(writeFile(
+            m_root + u"/shared/inside.lua"_s, "Inside = { version = 7 }\nreturn Inside\n"));
+
+        m_host->setHotload(true);
+        QVERIFY(m_host->hotloadEnabled() && m_host->hotLoader());
+        QSignalSpy reloaded(m_host->hotLoader(), &HotLoader::luaReloaded);
+        QVERIFY(writeFile(m_root + u"/lua/main.lua"_s,
+            "local inside = require('inside')\nlocal outside = require('outside')\n"
+            "App = session:prototype('App', { n = 0 })\nmainVersion = 3\n"
+            "if not session:getApp() then session:createAppVariable(App:new()) end\n"));
+        QVERIFY(reloaded.wait(5000));
+        QCOMPARE(reloaded.size(), 1);
+        QCOMPARE(reloaded.first().at(0).toString(), u"lua/main.lua"_s);
+        QCOMPARE(lua(u"return mainVersion"_s), u"3"_s);
+        QCOMPARE(lua(u"return Inside.version"_s), u"1"_s); // the edit made while off
+
+        QVERIFY(writeFile(
+            m_root + u"/shared/inside.lua"_s, "Inside = { version = 8 }\nreturn Inside\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(reloaded.size(), 2, 5000);
+        QCOMPARE(lua(u"return Inside.version"_s), u"8"_s);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSiteHost)
