@@ -66,6 +66,8 @@ public:
         bool found = false;
         QByteArray json;
         quint64 changeCount = 0;
+        // VariableTree::version() when taken (see SessionManager::variablesIfChanged).
+        quint64 version = 0;
     };
     virtual void variables(const QString& sessionId,
                            std::function<void(const VariablesSnapshot&)> done) = 0;

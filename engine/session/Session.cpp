@@ -155,7 +155,8 @@ Session::Session(QString id, QString vendedId, std::shared_ptr<const Site> site,
     , m_viewdefs(std::move(viewdefs))
     , m_sink(sink)
     , m_options(options)
-    , m_lastActivity(std::chrono::steady_clock::now())
+    , m_createdAt(std::chrono::steady_clock::now())
+    , m_lastActivity(m_createdAt)
 {
     m_lua = std::make_unique<LuaState>(options.lua);
     m_lua->setOutputSink([this](const QString& text) { log(0, text); });
@@ -709,6 +710,16 @@ QByteArray Session::variablesJson() const
 quint64 Session::scanCount() const
 {
     return m_tree->scanCount();
+}
+
+quint64 Session::variablesVersion() const
+{
+    return m_tree->version();
+}
+
+std::size_t Session::variableCount() const
+{
+    return m_tree->size();
 }
 
 } // namespace lunette

@@ -74,6 +74,7 @@ public:
     std::size_t connectionCount() const { return m_connections.size(); }
     std::vector<ConnectionId> connectionIds() const;
     std::chrono::steady_clock::time_point lastActivity() const { return m_lastActivity; }
+    std::chrono::steady_clock::time_point createdAt() const { return m_createdAt; }
 
     // ---- turns ----
     // Run fn as a turn: protected, followed by change detection and a flush (now when
@@ -116,6 +117,9 @@ public:
     // Variable browser JSON.
     QByteArray variablesJson() const;
     quint64 scanCount() const;
+    // Changes whenever variablesJson() may have changed (VariableTree::version()).
+    quint64 variablesVersion() const;
+    std::size_t variableCount() const;
 
 private:
     struct Connection
@@ -161,6 +165,7 @@ private:
     qint64 m_nextTimer = 1;
     bool m_reloading = false;
     bool m_inTurn = false;
+    std::chrono::steady_clock::time_point m_createdAt; // before m_lastActivity: initialises it
     std::chrono::steady_clock::time_point m_lastActivity;
 };
 

@@ -167,8 +167,57 @@ void SessionManager::variables(const QString& sessionId,
             snapshot.found = true;
             snapshot.json = it->second->variablesJson();
             snapshot.changeCount = it->second->scanCount();
+            snapshot.version = it->second->variablesVersion();
         }
         done(snapshot);
+    });
+    if (!queued)
+        done({});
+}
+
+void SessionManager::variablesIfChanged(
+    const QString& sessionId, quint64 knownVersion,
+    std::function<void(const VariablesSnapshot&, bool changed)> done)
+{
+    const bool queued = m_executor.post([this, sessionId, knownVersion, done] {
+        VariablesSnapshot snapshot;
+        auto it = m_sessions.find(sessionId);
+        if (it == m_sessions.end()) {
+            done(snapshot, true);
+            return;
+        }
+        const Session& session = *it->second;
+        snapshot.found = true;
+        snapshot.changeCount = session.scanCount();
+        snapshot.version = session.variablesVersion();
+        const bool changed = snapshot.version != knownVersion;
+        if (changed)
+            snapshot.json = session.variablesJson();
+        done(snapshot, changed);
+    });
+    if (!queued)
+        done({}, true);
+}
+
+void SessionManager::sessionInfos(std::function<void(std::vector<SessionInfo>)> done)
+{
+    const bool queued = m_executor.post([this, done] {
+        QStringList ids;
+        {
+            std::lock_guard lock(m_mutex);
+            ids = m_ids; // creation order (m_sessions is ordered by id)
+        }
+        std::vector<SessionInfo> infos;
+        infos.reserve(static_cast<std::size_t>(ids.size()));
+        for (const QString& id : std::as_const(ids)) {
+            const auto it = m_sessions.find(id);
+            if (it == m_sessions.end())
+                continue;
+            const Session& session = *it->second;
+            infos.push_back({ id, static_cast<int>(session.connectionCount()), session.createdAt(),
+                              session.lastActivity(), static_cast<int>(session.variableCount()) });
+        }
+        done(std::move(infos));
     });
     if (!queued)
         done({});

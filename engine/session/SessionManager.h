@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <vector>
 
 #include <QStringList>
 
@@ -37,6 +38,14 @@ public:
     {
         Session::Options session;
         std::chrono::milliseconds idleTimeout = std::chrono::hours(24); // 0 = never
+    };
+    // What the Sessions dock shows of one session.
+    struct SessionInfo
+    {
+        QString id;
+        int connections = 0;
+        std::chrono::steady_clock::time_point created, lastActivity;
+        int variableCount = 0;
     };
 
     SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site, Options options);
@@ -62,6 +71,15 @@ public:
     void withSession(const QString& sessionId, std::function<void(Session*)> fn);
     // Run fn on the executor with every live session (in id order), then done() there.
     void forEachSession(std::function<void(Session&)> fn, std::function<void()> done = {});
+    // Every live session, in creation order. Runs on the executor and calls done there (or at once
+    // with an empty list when the executor has shut down).
+    void sessionInfos(std::function<void(std::vector<SessionInfo>)> done);
+    // The variable browser's data, built only when the session's variables may have changed since
+    // knownVersion (a VariablesSnapshot::version from an earlier call; 0 = never seen). done runs
+    // on the executor: changed = false with an empty json when nothing moved; a session that does
+    // not exist gives found = false, changed = true.
+    void variablesIfChanged(const QString& sessionId, quint64 knownVersion,
+                            std::function<void(const VariablesSnapshot&, bool changed)> done);
     // Every session id, in creation order (thread-safe snapshot).
     QStringList sessionIds() const;
     std::size_t sessionCount() const;

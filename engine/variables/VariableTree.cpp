@@ -211,6 +211,7 @@ Variable* VariableTree::newVariable(ConnectionId owner, qint64 id, Variable* par
     else
         m_roots.push_back(v);
     m_bySeq.emplace(v->seq, std::move(owned));
+    ++m_version;
     return v;
 }
 
@@ -419,6 +420,7 @@ void VariableTree::destroy(Variable* v, std::vector<qint64>* destroyedIds)
         m_computing = nullptr;
     clearSlots(v->seq);
     m_bySeq.erase(v->seq);
+    ++m_version;
 }
 
 void VariableTree::dropConnection(ConnectionId connection)
@@ -513,6 +515,7 @@ bool VariableTree::setProperties(Variable* v,
     }
     if (pathChanged || wrapperChanged) {
         v->baseJson = "null";
+        ++m_version;
         computeInitial(v);
     }
     return true;
@@ -542,6 +545,7 @@ bool VariableTree::storeProperty(Variable* v, QByteArrayView name, QByteArrayVie
         it->value = value.toByteArray();
         it->priority = priority;
     }
+    ++m_version;
     return true;
 }
 
@@ -566,6 +570,7 @@ void VariableTree::markValue(Variable* v)
     v->valueChanged = true;
     ++v->changeCount;
     ++m_changesThisPass;
+    ++m_version;
     markDirty(v);
 }
 
@@ -576,6 +581,7 @@ void VariableTree::report(Variable* v, QByteArrayView code, const QString& text)
     v->error = text;
     v->errorCode = code.toByteArray();
     v->errorReported = false;
+    ++m_version;
     markDirty(v);
     if (m_log)
         m_log(u"variable %1 (%2): %3"_s.arg(v->id).arg(
@@ -584,6 +590,7 @@ void VariableTree::report(Variable* v, QByteArrayView code, const QString& text)
 
 void VariableTree::clearError(Variable* v)
 {
+    ++m_version;
     v->error.clear();
     v->errorCode.clear();
     v->errorReported = false;
@@ -595,6 +602,7 @@ void VariableTree::addDiag(Variable* v, const QString& text)
     if (v->diags.size() >= kMaxDiags)
         v->diags.removeFirst();
     v->diags.append(text);
+    ++m_version;
 }
 
 // ---- client messages ---------------------------------------------------------------------------
@@ -643,6 +651,7 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
             storeSlot(m_values, v->seq, -1);
             v->baseJson = json;
             v->json = json;
+            ++m_version;
         }
         lua_pop(L, 1);
     }
@@ -715,8 +724,10 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
 
 void VariableTree::watch(Variable* v, ConnectionId connection)
 {
-    if (std::find(v->watchers.begin(), v->watchers.end(), connection) == v->watchers.end())
+    if (std::find(v->watchers.begin(), v->watchers.end(), connection) == v->watchers.end()) {
         v->watchers.push_back(connection);
+        ++m_version;
+    }
     if (std::find(v->fullUpdateFor.begin(), v->fullUpdateFor.end(), connection)
         == v->fullUpdateFor.end())
         v->fullUpdateFor.push_back(connection);
@@ -725,8 +736,11 @@ void VariableTree::watch(Variable* v, ConnectionId connection)
 
 void VariableTree::unwatch(Variable* v, ConnectionId connection)
 {
-    v->watchers.erase(std::remove(v->watchers.begin(), v->watchers.end(), connection),
-                      v->watchers.end());
+    const auto watching = std::remove(v->watchers.begin(), v->watchers.end(), connection);
+    if (watching != v->watchers.end()) {
+        v->watchers.erase(watching, v->watchers.end());
+        ++m_version;
+    }
     v->fullUpdateFor.erase(
         std::remove(v->fullUpdateFor.begin(), v->fullUpdateFor.end(), connection),
         v->fullUpdateFor.end());
@@ -902,6 +916,7 @@ bool VariableTree::read(Variable* v, int parentIdx, VarError* error)
 
 void VariableTree::acceptValue(Variable* v, QByteArray baseJson, bool record)
 {
+    ++m_version; // a new base value (callers only come here when it may differ)
     storeSlot(m_values, v->seq, -1);
     v->baseJson = std::move(baseJson);
     updateWrapper(v);
@@ -1606,6 +1621,8 @@ QByteArray VariableTree::variablesJson() const
         }
         w.Key("active");
         w.Bool(v->active());
+        w.Key("watchers");
+        w.Uint64(static_cast<uint64_t>(v->watchers.size()));
         if (const VarProperty* access = v->property("access"))
             text("access", access->value);
         if (!v->diags.isEmpty()) {

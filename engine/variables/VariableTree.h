@@ -201,7 +201,14 @@ public:
     // ---- diagnostics ----
     // The variable browser's JSON (digest §8.1).
     QByteArray variablesJson() const;
+    // Change-detection passes that found a changed value (not creations, destructions, property
+    // or error changes: see version()).
     quint64 scanCount() const { return m_scanCount; }
+    // Grows with every change variablesJson() shows — a variable created or destroyed, its value,
+    // properties, error, diagnostics or watchers — so a viewer can skip rebuilding the JSON when
+    // it has not moved. Compute times alone do not count (they would move on every scan).
+    // Starts at 1: 0 means "never seen".
+    quint64 version() const { return m_version; }
     // Every variable in creation order (tests, GUI snapshots).
     std::vector<const Variable*> all() const;
 
@@ -261,6 +268,7 @@ private:
     qint64 m_nextTrackerId = 1; // shared by root variables and objects (digest §2.6)
     qint64 m_nextChildId = -1;
     quint64 m_scanCount = 0;
+    quint64 m_version = 1;
     bool m_syncTriggered = false;
     bool m_scanning = false;
     int m_changesThisPass = 0;
