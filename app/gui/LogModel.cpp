@@ -110,6 +110,16 @@ void LogFilterModel::setSearch(const QString& text)
     emit filterChanged();
 }
 
+void LogFilterModel::activate(int row)
+{
+    const QModelIndex index = this->index(row, 0);
+    if (!index.isValid())
+        return;
+    const QString file = index.data(LogModel::FileRole).toString();
+    if (!file.isEmpty())
+        emit locationActivated(file, index.data(LogModel::LineRole).toInt());
+}
+
 bool LogFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);

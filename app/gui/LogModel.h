@@ -3,7 +3,8 @@
 // The Log dock's data (GUI.md "Log"): engine and Lua log lines, newest last, capped. Lines may be
 // posted from any thread (the executor logs from its own); they are appended on the model's
 // thread. A Lua error's "file.lua:12:" is picked out so the dock can open the file there.
-// LogFilterModel narrows it by level and a search text.
+// LogFilterModel narrows it by level and a search text, and turns a click on a line's position
+// into locationActivated.
 
 #include <QAbstractListModel>
 #include <QDateTime>
@@ -86,8 +87,13 @@ public:
     QString search() const { return m_search; }
     void setSearch(const QString& text); // case-insensitive, in the text and the source
 
+    // The dock's file:line link on (filtered) `row`: emits locationActivated when that line names
+    // a Lua position; the window opens the file (QDesktopServices). Nothing for other rows.
+    Q_INVOKABLE void activate(int row);
+
 signals:
     void filterChanged();
+    void locationActivated(const QString& file, int line);
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;

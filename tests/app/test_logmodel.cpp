@@ -108,6 +108,35 @@ private slots:
         filter.setSearch({});
         QCOMPARE(filter.rowCount(), 4);
     }
+
+    // activate() takes a row of the filter (what the dock shows), not of the source.
+    void activateEmitsTheLinesPosition()
+    {
+        LogModel model;
+        LogFilterModel filter;
+        filter.setSourceModel(&model);
+        model.append(Level::Info, u"session 1"_s, u"Contacts seeded"_s);
+        model.append(Level::Error, u"session 1"_s, u"apps/tasks/app.lua:7: boom"_s);
+        model.append(Level::Error, u"hot reload"_s, u"lua/contact.lua:45: <eof> expected"_s);
+        QSignalSpy activated(&filter, &LogFilterModel::locationActivated);
+        filter.activate(0); // no position
+        filter.activate(-1);
+        filter.activate(3);
+        QCOMPARE(activated.size(), 0);
+        filter.activate(2);
+        QCOMPARE(activated.size(), 1);
+        QCOMPARE(activated.at(0).at(0).toString(), u"lua/contact.lua"_s);
+        QCOMPARE(activated.at(0).at(1).toInt(), 45);
+        filter.setSearch(u"hot"_s);
+        filter.activate(0);
+        QCOMPARE(activated.size(), 2);
+        QCOMPARE(activated.at(1).at(0).toString(), u"lua/contact.lua"_s);
+        filter.setSearch(u"tasks"_s);
+        filter.activate(0);
+        QCOMPARE(activated.size(), 3);
+        QCOMPARE(activated.at(2).at(0).toString(), u"apps/tasks/app.lua"_s);
+        QCOMPARE(activated.at(2).at(1).toInt(), 7);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLogModel)
