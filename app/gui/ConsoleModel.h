@@ -21,7 +21,8 @@ class QSettings;
 
 namespace lunette {
 class SessionManager;
-}
+struct ConsoleReply;
+} // namespace lunette
 
 class ConsoleModel final : public QAbstractListModel
 {
@@ -57,7 +58,7 @@ public:
 
     QString sessionId() const { return m_sessionId; }
     void setSessionId(const QString& id);
-    bool busy() const { return m_running || !m_queue.empty(); }
+    bool busy() const;
     bool continuing() const { return !m_buffer.isEmpty(); }
     QString prompt() const;
     int count() const { return static_cast<int>(m_entries.size()); }
@@ -101,8 +102,15 @@ private:
     };
 
     void append(const QString& kind, const QString& text, const QString& traceback = {});
+    void forgetSession();
     void runNext();
+    void startEvaluation(const QString& statement);
+    void finishEvaluation(quint64 generation, const QString& statement, bool gone,
+        const lunette::ConsoleReply& reply);
+    void startCompletion(const QString& text);
+    void finishCompletion(quint64 generation, const QString& text, const QStringList& candidates);
     void setBuffer(const QString& buffer);
+    void updateBusy();
     void addHistory(const QString& statement);
     std::unique_ptr<QSettings> settings() const;
 
@@ -111,9 +119,14 @@ private:
     QString m_settingsFile;
     QList<Entry> m_entries;
     QString m_buffer; // the incomplete statement so far
-    std::deque<Job> m_queue;
-    bool m_running = false; // a job is on the executor
-    quint64 m_generation = 0; // replies of an older session/manager are ignored
+    std::deque<Job> m_queue; // waiting for the job in flight
+    // One job at a time on the executor. Replies of an older session or manager are ignored; a
+    // job for an older session of the same manager still holds the next one back.
+    bool m_inFlight = false;
+    bool m_inFlightSubmission = false;
+    quint64 m_inFlightGeneration = 0;
+    quint64 m_generation = 0;
+    bool m_wasBusy = false;
 
     QStringList m_history;
     qsizetype m_historyPos = 0; // == size(): past the newest

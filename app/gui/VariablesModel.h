@@ -45,8 +45,8 @@ public:
         VarIdRole = Qt::UserRole + 1, // "varId": qint64
         ParentIdRole, // "parentId": qint64, 0 for a root
         DepthRole, // "depth": int (0 in flat mode)
-        HasChildrenRole, // "hasChildren": bool
-        ExpandedRole, // "expanded": bool
+        HasChildrenRole, // "hasChildren": bool (false in flat mode)
+        ExpandedRole, // "expanded": bool (nodes start expanded)
         PathRole, // "path"
         TypeRole, // "type"
         ValueRole, // "value": one line of JSON, at most 120 characters (ellipsis)
@@ -115,7 +115,7 @@ private:
     {
         quint64 connection = 0; // 0: session-wide
         qint64 id = 0;
-        bool operator==(const Key&) const = default;
+        auto operator<=>(const Key&) const = default;
     };
     struct KeyHash
     {
@@ -173,6 +173,7 @@ private:
     Key m_selected;
 
     quint64 m_version = 0; // of the snapshot applied (0: none yet)
+    bool m_missing = false; // the latest reply said the session does not exist
     quint64 m_generation = 0;
     quint64 m_pendingGeneration = 0; // 0: nothing in flight
     bool m_refreshQueued = false;
