@@ -116,10 +116,14 @@ void ConsoleModel::runNext()
         m_queue.pop_front();
         const bool attached = m_sessions && !m_sessionId.isEmpty();
         if (job.completion) {
-            if (!attached)
-                emit completed(job.text, {}, job.text);
-            else
+            if (attached) {
                 startCompletion(job.text);
+            } else {
+                // Still asynchronous, as with a session.
+                QMetaObject::invokeMethod(
+                    this, [this, text = job.text] { emit completed(text, {}, text); },
+                    Qt::QueuedConnection);
+            }
             continue;
         }
         append(u"input"_s, prompt() + job.text);

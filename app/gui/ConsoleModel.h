@@ -15,7 +15,6 @@
 #include <QAbstractListModel>
 #include <QString>
 #include <QStringList>
-#include <QtQml/qqmlregistration.h>
 
 class QSettings;
 
@@ -27,7 +26,6 @@ struct ConsoleReply;
 class ConsoleModel final : public QAbstractListModel
 {
     Q_OBJECT
-    QML_ELEMENT
     Q_PROPERTY(QString sessionId READ sessionId WRITE setSessionId NOTIFY sessionIdChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
     Q_PROPERTY(bool continuing READ continuing NOTIFY continuingChanged)

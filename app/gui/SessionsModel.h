@@ -15,7 +15,6 @@
 #include <QAbstractListModel>
 #include <QString>
 #include <QTimer>
-#include <QtQml/qqmlregistration.h>
 
 namespace lunette {
 class SessionManager;
@@ -24,7 +23,6 @@ class SessionManager;
 class SessionsModel final : public QAbstractListModel
 {
     Q_OBJECT
-    QML_ELEMENT
     Q_PROPERTY(QString selectedSessionId READ selectedSessionId WRITE setSelectedSessionId NOTIFY
             selectedSessionIdChanged)
     Q_PROPERTY(int count READ count NOTIFY countChanged)

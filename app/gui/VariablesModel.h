@@ -22,7 +22,6 @@
 #include <QAbstractListModel>
 #include <QString>
 #include <QTimer>
-#include <QtQml/qqmlregistration.h>
 
 namespace lunette {
 class SessionManager;
@@ -31,7 +30,6 @@ class SessionManager;
 class VariablesModel final : public QAbstractListModel
 {
     Q_OBJECT
-    QML_ELEMENT
     Q_PROPERTY(QString sessionId READ sessionId WRITE setSessionId NOTIFY sessionIdChanged)
     Q_PROPERTY(QString filterText READ filterText WRITE setFilterText NOTIFY filterTextChanged)
     Q_PROPERTY(bool flat READ flat WRITE setFlat NOTIFY flatChanged)

@@ -193,6 +193,12 @@ private slots:
             (QList<Entry> {
                 { u"input"_s, u"> 1"_s }, { u"error"_s, u"No session: open the site first"_s } }));
         QVERIFY(!model.busy());
+        QSignalSpy completed(&model, &ConsoleModel::completed);
+        model.complete(u"ses"_s);
+        QCOMPARE(completed.count(), 0); // asynchronous, even with nothing to ask
+        QVERIFY(completed.wait(5000));
+        QCOMPARE(completed.at(0).at(1).toStringList(), QStringList());
+        QCOMPARE(completed.at(0).at(2).toString(), u"ses"_s);
 
         attach(model);
         m_server->sessions().destroySession(m_session);
