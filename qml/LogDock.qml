@@ -100,9 +100,9 @@ Pane {
 
                 onMovementEnded: follow = atYEnd
                 onCountChanged: if (follow)
-                    Qt.callLater(list.positionViewAtEnd)
+                    positionViewAtEnd()
                 onHeightChanged: if (follow)
-                    Qt.callLater(list.positionViewAtEnd)
+                    positionViewAtEnd()
 
                 delegate: Rectangle {
                     id: entry
@@ -115,7 +115,7 @@ Pane {
                     required property string file
                     required property int line
 
-                    width: ListView.view.width
+                    width: list.width
                     implicitHeight: Math.max(message.implicitHeight, timeLabel.implicitHeight) + 2 * Theme.rowPadding
                     color: index % 2 ? Theme.palette.alternateBase : Theme.palette.base
 
@@ -148,15 +148,19 @@ Pane {
                         color: Theme.dimText
                         text: entry.source
                     }
-                    Text {
+                    TextEdit {
                         id: message
                         x: sourceLabel.x + sourceLabel.width + 8
                         y: Theme.rowPadding
                         width: location.x - x - 8
-                        wrapMode: Text.Wrap
-                        textFormat: Text.PlainText
+                        readOnly: true
+                        selectByMouse: true
+                        selectionColor: Theme.palette.highlight
+                        selectedTextColor: Theme.palette.highlightedText
+                        wrapMode: TextEdit.Wrap
+                        textFormat: TextEdit.PlainText
                         color: entry.level === 3 ? Theme.error : Theme.text
-                        // Tracebacks indent with tabs, which Text would widen to its tab stops.
+                        // Tracebacks indent with tabs, which would widen to the default tab stops.
                         text: entry.text.replace(/\t/g, "    ")
                     }
                     Text {

@@ -20,9 +20,9 @@ QtObject {
     readonly property color separator: Qt.rgba(palette.text.r, palette.text.g, palette.text.b, 0.12)
     readonly property color headerBackground: palette.button
 
+    // The platform's fixed-width face ("monospace" is fontconfig's alias for it).
     readonly property font mono: Qt.font({
-        family: "monospace",
-        styleHint: Font.TypeWriter
+        family: Qt.platform.os === "windows" ? "Consolas" : Qt.platform.os === "osx" ? "Menlo" : "monospace"
     })
     readonly property int rowPadding: 3
 }

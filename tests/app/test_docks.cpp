@@ -9,21 +9,31 @@
 
 #include <QDockWidget>
 #include <QImage>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMainWindow>
+#include <QPainter>
 #include <QPointer>
 #include <QQuickItem>
+#include <QQuickStyle>
 #include <QQuickWidget>
 #include <QSignalSpy>
 #include <QStringList>
+#include <QTemporaryDir>
 #include <QtTest>
 
+#include "ConsoleModel.h"
 #include "LogModel.h"
 #include "QmlDock.h"
+#include "SessionsModel.h"
+#include "VariablesModel.h"
+#include "support/ServerFixture.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using lunette::test::artifactsDir;
+using lunette::test::ProtocolClient;
+using lunette::test::ServerFixture;
 
 namespace {
 
@@ -109,11 +119,22 @@ public:
         QTest::mouseClick(view(), Qt::LeftButton, modifiers, centerOf(item));
     }
 
-    // The dock as a person sees it, saved as artifactsDir()/<file>.
+    // The dock as a person sees it, saved as artifactsDir()/<file>. QWidget::grab shows the
+    // QQuickWidget's last frame, which may predate the latest changes: the scene is rendered now
+    // (grabFramebuffer) and drawn over it.
     bool screenshot(const QString& file)
     {
-        const QImage image = m_dock->grab().toImage();
-        return !image.isNull() && image.save(artifactsDir() + u'/' + file);
+        QImage image = m_dock->grab().toImage();
+        if (image.isNull())
+            return false;
+        if (QQuickWidget* quick = view()) {
+            const QImage scene = quick->grabFramebuffer();
+            if (scene.isNull())
+                return false;
+            QPainter painter(&image);
+            painter.drawImage(QRectF(quick->mapTo(m_dock, QPoint(0, 0)), quick->size()), scene);
+        }
+        return image.save(artifactsDir() + u'/' + file);
     }
 
 private:
@@ -138,6 +159,18 @@ bool delegateShows(QQuickItem* list, int row)
     return item && item->property("index").toInt() == row && item->isVisible();
 }
 
+// The row of the list whose delegate has property == value, or -1.
+int rowWhere(QQuickItem* list, const char* property, const QVariant& value)
+{
+    const int count = list ? list->property("count").toInt() : 0;
+    for (int row = 0; row < count; ++row) {
+        QQuickItem* item = delegateAt(list, row);
+        if (item && item->property("index").toInt() == row && item->property(property) == value)
+            return row;
+    }
+    return -1;
+}
+
 int listCount(QQuickItem* list)
 {
     return list ? list->property("count").toInt() : -1;
@@ -149,12 +182,54 @@ class TestDocks final : public QObject
 {
     Q_OBJECT
 
+private:
+    std::unique_ptr<ServerFixture> m_server;
+
+    // The protocol fixture site (tests/data/sites/protocol) on a real server.
+    bool startServer()
+    {
+        lunette::SessionManager::Options options;
+        options.session.lua.timeout = std::chrono::milliseconds(0); // only requestStop ends a turn
+        m_server = std::make_unique<ServerFixture>(
+            lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s, options);
+        return m_server->start();
+    }
+
+    // A page of the session: the app (variable 1) watched, variables 2–9 under it (as
+    // test_variablesmodel's page: 4 items → 5 items/0 → 6 name; 7 has an error).
+    std::unique_ptr<ProtocolClient> openPage(const QString& sessionId)
+    {
+        auto client = std::make_unique<ProtocolClient>(*m_server, sessionId);
+        if (!client->open())
+            return nullptr;
+        client->sendMessages({ ProtocolClient::watch(1),
+            ProtocolClient::create(2, 1, u"title"_s,
+                QJsonObject { { u"access"_s, u"r"_s }, { u"elementId"_s, u"ui-7"_s } }),
+            ProtocolClient::create(3, 1, u"count"_s, QJsonObject { { u"label"_s, u"Count"_s } }),
+            ProtocolClient::create(4, 1, u"items"_s, QJsonObject { { u"access"_s, u"r"_s } }),
+            ProtocolClient::create(5, 4, u"0"_s), ProtocolClient::create(6, 5, u"name"_s),
+            ProtocolClient::create(7, 1, u"selected.name"_s),
+            ProtocolClient::create(
+                8, 1, u"increment()"_s, QJsonObject { { u"access"_s, u"action"_s } }),
+            ProtocolClient::create(
+                9, 1, u"makeNames()"_s, QJsonObject { { u"access"_s, u"r"_s } }) });
+        const QJsonObject last = client->waitForMessage([](const QJsonObject& m) {
+            return m.value(u"type"_s) == u"update"_s
+                && m.value(u"data"_s).toObject().value(u"varId"_s).toInteger() == 9;
+        });
+        return last.isEmpty() ? nullptr : std::move(client);
+    }
+
 private slots:
     void initTestCase() { g_previousHandler = qInstallMessageHandler(recordQmlWarnings); }
     void cleanupTestCase() { qInstallMessageHandler(g_previousHandler); }
     void init() { g_qmlWarnings.clear(); }
     void cleanup()
     {
+        if (m_server) {
+            m_server->executor().requestStop(); // a runaway turn of a failed test
+            m_server.reset();
+        }
         const QStringList warnings = std::exchange(g_qmlWarnings, {});
         QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
     }
@@ -205,6 +280,9 @@ private slots:
         QVERIFY(window.exposed());
         QVERIFY(window.root());
         QCOMPARE(window.dock()->objectName(), u"logDock"_s);
+        // Fusion follows the system palette (unless the user chose a style).
+        if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
+            QCOMPARE(QQuickStyle::name(), u"Fusion"_s);
         QQuickItem* list = window.item(u"logList"_s);
         QVERIFY(list);
         QTRY_COMPARE(listCount(list), 6);
@@ -260,6 +338,249 @@ private slots:
             model.append(LogModel::Level::Info, u"engine"_s, u"line %1"_s.arg(i));
         QTRY_COMPARE(listCount(list), 66);
         QTRY_VERIFY(list->property("atYEnd").toBool());
+    }
+
+    void sessionsDock()
+    {
+        QVERIFY2(startServer(), qPrintable(m_server->error()));
+        SessionsModel model;
+        model.setSessions(&m_server->sessions());
+        DockWindow window(u"sessionsDock"_s, u"Sessions"_s, u"SessionsDock"_s,
+            { { u"sessions"_s, QVariant::fromValue(&model) } });
+        QVERIFY(window.exposed());
+        QVERIFY(window.root());
+        QQuickItem* list = window.item(u"sessionsList"_s);
+        QQuickItem* restart = window.item(u"sessionsRestart"_s);
+        QQuickItem* openBrowser = window.item(u"sessionsOpenBrowser"_s);
+        QQuickItem* close = window.item(u"sessionsClose"_s);
+        QVERIFY(list && restart && openBrowser && close);
+        QCOMPARE(listCount(list), 0);
+        QVERIFY(!restart->isEnabled()); // nothing to act on
+
+        // A session appears (and, the only one, is selected).
+        const QString first = m_server->createSession();
+        QVERIFY(!first.isEmpty());
+        QTRY_COMPARE(listCount(list), 1);
+        QTRY_COMPARE(model.selectedSessionId(), first);
+        QTRY_VERIFY(delegateShows(list, 0));
+        QCOMPARE(delegateAt(list, 0)->property("shortId").toString(), first.left(8));
+        QTRY_VERIFY(restart->isEnabled());
+
+        // A second one, with a page connected to it.
+        const QString second = m_server->createSession();
+        ProtocolClient page(*m_server, second);
+        QVERIFY(page.open());
+        QTRY_COMPARE(listCount(list), 2);
+        QTRY_VERIFY(rowWhere(list, "sessionId", second) >= 0);
+        const int secondRow = rowWhere(list, "sessionId", second);
+        QTRY_COMPARE(delegateAt(list, secondRow)->property("connections").toInt(), 1);
+        QCOMPARE(model.selectedSessionId(), first);
+
+        // Clicking its row selects it, and the row shows the selection.
+        window.click(delegateAt(list, secondRow));
+        QTRY_COMPARE(model.selectedSessionId(), second);
+        QTRY_VERIFY(delegateAt(list, secondRow)->property("selected").toBool());
+        QVERIFY(!delegateAt(list, 1 - secondRow)->property("selected").toBool());
+        QVERIFY(window.screenshot(u"dock-sessions.png"_s));
+
+        // The toolbar acts on the selected session.
+        QSignalSpy restartRequested(&model, &SessionsModel::restartRequested);
+        QSignalSpy openRequested(&model, &SessionsModel::openInBrowserRequested);
+        window.click(restart);
+        QTRY_COMPARE(restartRequested.size(), 1);
+        QCOMPARE(restartRequested.at(0).at(0).toString(), second);
+        window.click(openBrowser);
+        QTRY_COMPARE(openRequested.size(), 1);
+        QCOMPARE(openRequested.at(0).at(0).toString(), second);
+        window.click(close);
+        QTRY_COMPARE(listCount(list), 1);
+        QTRY_COMPARE(model.selectedSessionId(), first);
+        model.setSessions(nullptr);
+        QTRY_COMPARE(listCount(list), 0);
+    }
+
+    void variablesDock()
+    {
+        QVERIFY2(startServer(), qPrintable(m_server->error()));
+        const QString session = m_server->createSession();
+        QVERIFY(!session.isEmpty());
+        auto page = openPage(session);
+        QVERIFY(page);
+        VariablesModel model;
+        model.setSessions(&m_server->sessions());
+        model.setSessionId(session);
+        DockWindow window(u"variablesDock"_s, u"Variables"_s, u"VariablesDock"_s,
+            { { u"variables"_s, QVariant::fromValue(&model) } }, { 1000, 460 });
+        QVERIFY(window.exposed());
+        QVERIFY(window.root());
+        QQuickItem* list = window.item(u"variablesList"_s);
+        QVERIFY(list);
+        QTRY_COMPARE(model.count(), 9);
+        QTRY_COMPARE(listCount(list), model.count());
+        QTRY_VERIFY(delegateShows(list, 0) && delegateShows(list, 8));
+
+        // Rows show the model's roles: indented by depth, errors kept.
+        const int titleRow = rowWhere(list, "varId", 2);
+        const int itemsRow = rowWhere(list, "varId", 4);
+        const int nameRow = rowWhere(list, "varId", 6);
+        QVERIFY(titleRow >= 0 && itemsRow >= 0 && nameRow >= 0);
+        QCOMPARE(delegateAt(list, titleRow)->property("path").toString(), u"title"_s);
+        QVERIFY(delegateAt(list, nameRow)->property("depth").toInt() > 1);
+        QVERIFY(
+            !delegateAt(list, rowWhere(list, "varId", 7))->property("error").toString().isEmpty());
+
+        // Clicking a row selects it: highlighted, its full value shown under the list.
+        QSignalSpy highlight(&model, &VariablesModel::highlightRequested);
+        window.click(delegateAt(list, titleRow));
+        QTRY_COMPARE(model.selectedId(), qint64(2));
+        QCOMPARE(highlight.size(), 1);
+        QCOMPARE(highlight.at(0).at(0).toString(), u"ui-7"_s);
+        QTRY_VERIFY(delegateAt(list, titleRow)->property("selected").toBool());
+        QTRY_VERIFY(window.root()->property("detailText").toString().contains(u"Protocol"_s));
+        QVERIFY(window.item(u"variablesDetails"_s)->isVisible());
+        QVERIFY(window.screenshot(u"dock-variables.png"_s));
+
+        // The keyboard moves the selection (the click gave the list the focus).
+        QTest::keyClick(window.view(), Qt::Key_Down);
+        QTRY_COMPARE(model.selectedId(), qint64(3));
+        QTest::keyClick(window.view(), Qt::Key_Up);
+        QTRY_COMPARE(model.selectedId(), qint64(2));
+
+        // The arrow collapses a row with children, and expands it again.
+        QTRY_VERIFY(delegateShows(list, itemsRow));
+        QQuickItem* arrow = findItem(delegateAt(list, itemsRow), u"variablesArrow"_s);
+        QVERIFY(arrow && arrow->isVisible());
+        window.click(arrow);
+        QTRY_COMPARE(listCount(list), 7); // items/0 and items/0/name hidden
+        QTRY_VERIFY(delegateShows(list, itemsRow));
+        window.click(findItem(delegateAt(list, itemsRow), u"variablesArrow"_s));
+        QTRY_COMPARE(listCount(list), 9);
+
+        // The filter field narrows the list as one types.
+        QQuickItem* filter = window.item(u"variablesFilter"_s);
+        QVERIFY(filter);
+        QVERIFY(window.focus(filter));
+        QTest::keyClicks(window.view(), u"incr"_s);
+        QTRY_COMPARE(model.filterText(), u"incr"_s);
+        QTRY_COMPARE(listCount(list), 2); // the app and increment()
+        QTest::keyClick(window.view(), Qt::Key_Escape);
+        QTRY_COMPARE(model.filterText(), QString());
+        QTRY_COMPARE(listCount(list), 9);
+
+        // Flat lists every variable at depth 0.
+        QQuickItem* flat = window.item(u"variablesFlat"_s);
+        QVERIFY(flat);
+        window.click(flat);
+        QTRY_VERIFY(model.flat());
+        QTRY_VERIFY(delegateShows(list, rowWhere(list, "varId", 6)));
+        QCOMPARE(delegateAt(list, rowWhere(list, "varId", 6))->property("depth").toInt(), 0);
+        window.click(flat);
+        QTRY_VERIFY(!model.flat());
+
+        // A changed value reaches its row.
+        page->sendMessages({ ProtocolClient::update(8, QJsonValue::Null) }, true);
+        QTRY_VERIFY(rowWhere(list, "value", u"1"_s) >= 0);
+        QCOMPARE(
+            delegateAt(list, rowWhere(list, "value", u"1"_s))->property("varId").toLongLong(), 3);
+    }
+
+    void consoleDock()
+    {
+        QVERIFY2(startServer(), qPrintable(m_server->error()));
+        const QString session = m_server->createSession();
+        QVERIFY(!session.isEmpty());
+        QTemporaryDir settings;
+        QVERIFY(settings.isValid());
+        ConsoleModel model(nullptr, settings.filePath(u"console.ini"_s));
+        model.setSessions(&m_server->sessions());
+        model.setSessionId(session);
+        DockWindow window(u"consoleDock"_s, u"Console"_s, u"ConsoleDock"_s,
+            { { u"console"_s, QVariant::fromValue(&model) } });
+        QVERIFY(window.exposed());
+        QVERIFY(window.root());
+        QQuickItem* transcript = window.item(u"consoleTranscript"_s);
+        QQuickItem* input = window.item(u"consoleInput"_s);
+        QQuickItem* prompt = window.item(u"consolePrompt"_s);
+        QQuickItem* candidates = window.item(u"consoleCandidates"_s);
+        QVERIFY(transcript && input && prompt && candidates);
+        QCOMPARE(prompt->property("text").toString(), u"> "_s);
+        QVERIFY(window.focus(input));
+        const auto lastEntry = [&](const char* role) {
+            QQuickItem* item = delegateAt(transcript, listCount(transcript) - 1);
+            return item ? item->property(role).toString() : QString();
+        };
+
+        // Enter runs the line: its result is the transcript's last entry; the input keeps the
+        // focus.
+        QTest::keyClicks(window.view(), u"1+1"_s);
+        QTest::keyClick(window.view(), Qt::Key_Return);
+        QTRY_COMPARE(model.count(), 2);
+        QTRY_COMPARE(listCount(transcript), 2);
+        QTRY_COMPARE(lastEntry("kind"), u"result"_s);
+        QCOMPARE(lastEntry("text"), u"2"_s);
+        QCOMPARE(input->property("text").toString(), QString());
+        QVERIFY(input->hasActiveFocus());
+
+        // Up recalls it.
+        QTest::keyClick(window.view(), Qt::Key_Up);
+        QTRY_COMPARE(input->property("text").toString(), u"1+1"_s);
+        QTest::keyClick(window.view(), Qt::Key_Down);
+        QTRY_COMPARE(input->property("text").toString(), QString());
+
+        // Tab completes a global; several candidates are listed.
+        QTest::keyClicks(window.view(), u"pri"_s);
+        QTest::keyClick(window.view(), Qt::Key_Tab);
+        QTRY_COMPARE(input->property("text").toString(), u"print"_s);
+        QVERIFY(input->hasActiveFocus());
+        QVERIFY(!candidates->isVisible());
+        QTest::keyClicks(window.view(), u"('hi') ; x = se"_s);
+        QTest::keyClick(window.view(), Qt::Key_Tab);
+        QTRY_VERIFY(candidates->isVisible());
+        const QStringList shown = candidates->property("candidates").toStringList();
+        QVERIFY2(shown.contains(u"print('hi') ; x = select"_s), qPrintable(shown.join(u", "_s)));
+        QVERIFY(shown.contains(u"print('hi') ; x = setmetatable"_s));
+        QTest::keyClick(window.view(), Qt::Key_Escape); // hides them
+        QTRY_VERIFY(!candidates->isVisible());
+        QCOMPARE(input->property("text").toString(), u"print('hi') ; x = se"_s);
+
+        // print output and an error with its traceback.
+        QTest::keyClick(window.view(), Qt::Key_Return);
+        QTRY_COMPARE(lastEntry("kind"), u"output"_s);
+        QCOMPARE(lastEntry("text"), u"hi"_s);
+        QTest::keyClicks(window.view(), u"error('boom')"_s);
+        QTest::keyClick(window.view(), Qt::Key_Return);
+        QTRY_COMPARE(lastEntry("kind"), u"error"_s);
+        QVERIFY2(lastEntry("text").contains(u"boom"_s), qPrintable(lastEntry("text")));
+        QVERIFY(!lastEntry("traceback").isEmpty());
+
+        // An unfinished statement continues on the next line; Escape drops it.
+        QTest::keyClicks(window.view(), u"for i = 1, 2 do"_s);
+        QTest::keyClick(window.view(), Qt::Key_Return);
+        QTRY_COMPARE(prompt->property("text").toString(), u">> "_s);
+        QTest::keyClicks(window.view(), u"print(i)"_s);
+        QTest::keyClick(window.view(), Qt::Key_Escape);
+        QTRY_COMPARE(prompt->property("text").toString(), u"> "_s);
+        QCOMPARE(input->property("text").toString(), QString());
+        QTest::keyClicks(window.view(), u"for i = 1, 2 do"_s);
+        QTest::keyClick(window.view(), Qt::Key_Return);
+        QTRY_COMPARE(prompt->property("text").toString(), u">> "_s);
+        QTest::keyClick(window.view(), Qt::Key_C, Qt::ControlModifier); // Ctrl+C too
+        QTRY_COMPARE(prompt->property("text").toString(), u"> "_s);
+
+        QTest::keyClicks(
+            window.view(), u"setmetatable({}, {__tostring = function() return 'a point' end})"_s);
+        QTest::keyClick(window.view(), Qt::Key_Return);
+        QTRY_COMPARE(lastEntry("text"), u"a point"_s);
+        QVERIFY(input->hasActiveFocus());
+        QTest::keyClicks(window.view(), u"string.fo"_s);
+        QTest::keyClick(window.view(), Qt::Key_Tab);
+        QTRY_COMPARE(input->property("text").toString(), u"string.format"_s);
+        for (int i = 0; i < 6; ++i)
+            QTest::keyClick(window.view(), Qt::Key_Backspace);
+        QTest::keyClick(window.view(), Qt::Key_Tab); // "string." has many
+        QTRY_VERIFY(candidates->isVisible());
+        QVERIFY(candidates->property("candidates").toStringList().contains(u"string.upper"_s));
+        QVERIFY(window.screenshot(u"dock-console.png"_s));
     }
 };
 
