@@ -1,9 +1,12 @@
-// lunette: the desktop app. Opens the main window on an optional site folder.
+// lunette: the desktop app. Opens the main window on a site folder (or the last one, or the start
+// page); see CommandLine.cpp for the options.
 
-#include "MainWindow.h"
+#include <cstdio>
 
 #include <QApplication>
-#include <QCommandLineParser>
+
+#include "CommandLine.h"
+#include "MainWindow.h"
 
 using namespace Qt::StringLiterals;
 
@@ -16,22 +19,12 @@ int main(int argc, char* argv[])
     QCoreApplication::setApplicationName(u"Lunette"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(LUNETTE_VERSION));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(u"Runs a Lunette site: a folder of Lua presenters and HTML "
-                                     "view templates."_s);
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(u"site"_s, u"The site folder to open (optional)."_s, u"[SITE]"_s);
-    parser.process(app);
-
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() > 1) {
-        qCritical("lunette: expected at most one SITE argument, got %lld",
-            static_cast<long long>(positional.size()));
-        return 2;
+    const CommandLine command = CommandLine::parse(QCoreApplication::arguments());
+    if (command.exit) {
+        std::fputs(qPrintable(command.output), command.exitCode == 0 ? stdout : stderr);
+        return command.exitCode;
     }
-
-    MainWindow window(positional.value(0));
+    MainWindow window(command.window);
     window.show();
     return app.exec();
 }

@@ -62,11 +62,15 @@ PageDriver::PageDriver()
     : m_profile(std::make_unique<QWebEngineProfile>()) // off the record
     , m_view(std::make_unique<QWebEngineView>())
 {
-    m_page = new Page(m_profile.get(), m_view.get());
+    m_ownPage = new Page(m_profile.get(), m_view.get());
+    m_page = m_ownPage;
+    m_viewPtr = m_view.get();
     m_view->setPage(m_page);
     m_view->resize(1100, 760);
     m_view->show();
 }
+
+PageDriver::PageDriver(QWebEngineView* view) : m_viewPtr(view), m_page(view->page()) { }
 
 PageDriver::~PageDriver()
 {
@@ -111,6 +115,12 @@ bool PageDriver::open(const QUrl& url)
     qInfo("page %s: loaded in %lld ms, ready in %lld ms", qUtf8Printable(url.path()), loadMs,
         timer.elapsed());
     return true;
+}
+
+bool PageDriver::waitReady(int timeoutMs)
+{
+    return waitFor(u"document.readyState === 'complete' && !!window.uiApp"_s, timeoutMs)
+        && await(u"await window.uiApp.ready; return true;"_s, timeoutMs).has_value();
 }
 
 bool PageDriver::reload()
@@ -280,7 +290,7 @@ QStringList PageDriver::texts(const QString& selector)
 
 QStringList PageDriver::consoleProblems() const
 {
-    return m_page->problems;
+    return m_ownPage ? m_ownPage->problems : QStringList();
 }
 
 std::optional<QImage> PageDriver::screenshot(int timeoutMs)
@@ -297,7 +307,7 @@ std::optional<QImage> PageDriver::screenshot(int timeoutMs)
     QImage image;
     const bool painted = spinUntil(
         [&] {
-            image = m_view->grab().toImage();
+            image = m_viewPtr->grab().toImage();
             if (image.isNull())
                 return false;
             const QRgb first = image.pixel(0, 0);

@@ -28,6 +28,9 @@ class PageDriver
 {
 public:
     PageDriver();
+    // Drive the page of a view someone else owns (the app window's); it must outlive the driver.
+    // consoleProblems() is then always empty.
+    explicit PageDriver(QWebEngineView* view);
     ~PageDriver();
 
     PageDriver(const PageDriver&) = delete;
@@ -36,8 +39,10 @@ public:
     // Load url and wait for loadFinished; then, when the page has lunette.js, for uiApp.ready.
     bool open(const QUrl& url);
     bool reload();
+    // For a page someone else loads: wait until it has loaded lunette.js and uiApp.ready.
+    bool waitReady(int timeoutMs = 20000);
     QWebEnginePage* page() const;
-    QWebEngineView* view() const { return m_view.get(); }
+    QWebEngineView* view() const { return m_viewPtr; }
     QUrl url() const;
     QString sessionId() const; // the first path segment of the page URL
 
@@ -78,8 +83,10 @@ public:
 private:
     class Page;
     std::unique_ptr<QWebEngineProfile> m_profile;
-    std::unique_ptr<QWebEngineView> m_view;
-    Page* m_page = nullptr; // owned by m_view
+    std::unique_ptr<QWebEngineView> m_view; // when the driver owns its view
+    QWebEngineView* m_viewPtr = nullptr;
+    QWebEnginePage* m_page = nullptr; // owned by the view
+    Page* m_ownPage = nullptr; // m_page, when the driver made it
     QString m_lastError;
     int m_nextAwait = 1;
 };

@@ -1,0 +1,70 @@
+#include "CommandLine.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+using namespace Qt::StringLiterals;
+
+CommandLine CommandLine::parse(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Runs a Lunette site: a folder of Lua presenters (lua/) and HTML view templates "
+        u"(viewdefs/).\n"
+        "Without SITE, the last site opened is opened again (or the start page is shown)."_s);
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    const QCommandLineOption port(u"port"_s,
+        u"Serve the site on this loopback port (0: any free port; default: the preference)."_s,
+        u"N"_s);
+    const QCommandLineOption noHotload(
+        u"no-hotload"_s, u"Do not reload edited files while the site runs."_s);
+    const QCommandLineOption player(u"player"_s,
+        u"Run SITE as a packaged app: no docks, menus or hot reload; title and size from lunette.json."_s);
+    const QCommandLineOption inspect(
+        u"inspect"_s, u"With --player: show the docks and DevTools (F12)."_s);
+    parser.addOptions({ port, noHotload, player, inspect });
+    parser.addPositionalArgument(u"site"_s, u"The site folder to open."_s, u"[SITE]"_s);
+
+    CommandLine result;
+    auto fail = [&](const QString& message) {
+        result.exit = true;
+        result.exitCode = 2;
+        result.output = u"lunette: "_s + message + u"\nTry 'lunette --help'.\n"_s;
+        return result;
+    };
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(help)) {
+        result.exit = true;
+        result.output = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.exit = true;
+        result.output = u"lunette "_s + QCoreApplication::applicationVersion() + u'\n';
+        return result;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1)
+        return fail(u"expected at most one SITE, got %1"_s.arg(positional.size()));
+    result.window.sitePath = positional.value(0);
+    result.window.reopenLast = result.window.sitePath.isEmpty();
+    if (parser.isSet(port)) {
+        bool ok = false;
+        const int value = parser.value(port).toInt(&ok);
+        if (!ok || value < 0 || value > 65535)
+            return fail(
+                u"--port expects a number from 0 to 65535, got '%1'"_s.arg(parser.value(port)));
+        result.window.port = value;
+    }
+    result.window.noHotload = parser.isSet(noHotload);
+    result.window.player = parser.isSet(player);
+    result.window.inspect = parser.isSet(inspect);
+    if (result.window.player && result.window.sitePath.isEmpty())
+        return fail(u"--player needs a SITE folder"_s);
+    if (result.window.inspect && !result.window.player)
+        return fail(
+            u"--inspect is for player mode (--player SITE); the app always has its docks"_s);
+    return result;
+}

@@ -1,0 +1,22 @@
+#pragma once
+
+// `lunette [options] [SITE]`: the command line of the desktop app, parsed into the window's
+// options (QCommandLineParser; --help and --version print and exit).
+
+#include <QString>
+#include <QStringList>
+
+#include "MainWindow.h"
+
+struct CommandLine
+{
+    MainWindow::Options window;
+    // Set when the app should not open a window: print `output` (to stdout when exitCode is 0,
+    // else to stderr) and exit with exitCode.
+    bool exit = false;
+    int exitCode = 0;
+    QString output;
+
+    // arguments: as QCoreApplication::arguments() (the program name first).
+    static CommandLine parse(const QStringList& arguments);
+};

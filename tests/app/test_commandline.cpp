@@ -1,0 +1,96 @@
+// `lunette [options] [SITE]` (app/gui/CommandLine): what each option sets, and clear errors.
+
+#include <QCoreApplication>
+#include <QtTest>
+
+#include "CommandLine.h"
+
+using namespace Qt::StringLiterals;
+
+class TestCommandLine final : public QObject
+{
+    Q_OBJECT
+
+private:
+    static CommandLine parse(const QStringList& arguments)
+    {
+        return CommandLine::parse(QStringList { u"lunette"_s } + arguments);
+    }
+
+private slots:
+    void initTestCase() { QCoreApplication::setApplicationVersion(u"9.8.7"_s); }
+
+    void noSiteReopensTheLast()
+    {
+        const CommandLine c = parse({});
+        QVERIFY(!c.exit);
+        QVERIFY(c.window.sitePath.isEmpty());
+        QVERIFY(c.window.reopenLast);
+        QCOMPARE(c.window.port, -1);
+        QVERIFY(!c.window.noHotload && !c.window.player && !c.window.inspect);
+    }
+
+    void everyOption()
+    {
+        const CommandLine c
+            = parse({ u"--port"_s, u"8123"_s, u"--no-hotload"_s, u"sites/contacts"_s });
+        QVERIFY2(!c.exit, qPrintable(c.output));
+        QCOMPARE(c.window.sitePath, u"sites/contacts"_s);
+        QVERIFY(!c.window.reopenLast);
+        QCOMPARE(c.window.port, 8123);
+        QVERIFY(c.window.noHotload);
+
+        const CommandLine player = parse({ u"--player"_s, u"--inspect"_s, u"site"_s });
+        QVERIFY2(!player.exit, qPrintable(player.output));
+        QVERIFY(player.window.player && player.window.inspect);
+    }
+
+    void helpAndVersionPrintAndExit()
+    {
+        const CommandLine help = parse({ u"--help"_s });
+        QVERIFY(help.exit);
+        QCOMPARE(help.exitCode, 0);
+        for (const auto* option :
+            { "--port", "--no-hotload", "--inspect", "--player", "--version", "SITE" })
+            QVERIFY2(help.output.contains(QLatin1StringView(option)), option);
+
+        const CommandLine version = parse({ u"--version"_s });
+        QVERIFY(version.exit);
+        QCOMPARE(version.exitCode, 0);
+        QCOMPARE(version.output, u"lunette 9.8.7\n"_s);
+    }
+
+    void badInputIsAClearError_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("port not a number") << QStringList { u"--port"_s,
+            u"http"_s } << u"--port expects a number from 0 to 65535, got 'http'"_s;
+        QTest::newRow("port too large") << QStringList { u"--port"_s,
+            u"70000"_s } << u"--port expects a number from 0 to 65535, got '70000'"_s;
+        QTest::newRow("port missing value")
+            << QStringList { u"--port"_s } << u"Missing value after '--port'."_s;
+        QTest::newRow("unknown option")
+            << QStringList { u"--frobnicate"_s } << u"Unknown option 'frobnicate'."_s;
+        QTest::newRow("two sites")
+            << QStringList { u"a"_s, u"b"_s } << u"expected at most one SITE, got 2"_s;
+        QTest::newRow("player without site")
+            << QStringList { u"--player"_s } << u"--player needs a SITE folder"_s;
+        QTest::newRow("inspect without player")
+            << QStringList { u"--inspect"_s, u"a"_s }
+            << u"--inspect is for player mode (--player SITE); the app always has its docks"_s;
+    }
+
+    void badInputIsAClearError()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const CommandLine c = parse(arguments);
+        QVERIFY(c.exit);
+        QCOMPARE(c.exitCode, 2);
+        QCOMPARE(c.output, u"lunette: "_s + message + u"\nTry 'lunette --help'.\n"_s);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCommandLine)
+#include "test_commandline.moc"
