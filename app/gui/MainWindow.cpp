@@ -654,17 +654,20 @@ void MainWindow::createDocks()
         addDockWidget(area, dock);
         return dock;
     };
-    add(u"sessions"_s, tr("Sessions"), u"SessionsDock"_s, u"sessions"_s, m_sessionsModel,
-        Qt::LeftDockWidgetArea);
-    add(u"variables"_s, tr("Variables"), u"VariablesDock"_s, u"variables"_s, m_variablesModel,
-        Qt::RightDockWidgetArea);
+    // Sessions above Variables on the right, Console and Log tabbed below the page.
+    QDockWidget* sessions = add(u"sessions"_s, tr("Sessions"), u"SessionsDock"_s, u"sessions"_s,
+        m_sessionsModel, Qt::RightDockWidgetArea);
+    QDockWidget* variables = add(u"variables"_s, tr("Variables"), u"VariablesDock"_s,
+        u"variables"_s, m_variablesModel, Qt::RightDockWidgetArea);
+    splitDockWidget(sessions, variables, Qt::Vertical);
     QDockWidget* console = add(u"console"_s, tr("Console"), u"ConsoleDock"_s, u"console"_s,
         m_consoleModel, Qt::BottomDockWidgetArea);
     QDockWidget* log
         = add(u"log"_s, tr("Log"), u"LogDock"_s, u"log"_s, m_logFilter, Qt::BottomDockWidgetArea);
     tabifyDockWidget(console, log);
     console->raise();
-    resizeDocks({ dock(u"sessions"_s), dock(u"variables"_s) }, { 260, 420 }, Qt::Horizontal);
+    resizeDocks({ sessions }, { 470 }, Qt::Horizontal);
+    resizeDocks({ sessions, variables }, { 150, 550 }, Qt::Vertical);
     resizeDocks({ console }, { 220 }, Qt::Vertical);
 }
 

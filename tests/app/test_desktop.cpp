@@ -188,35 +188,43 @@ private slots:
             variablesList->property("count").toInt(), variables->rowCount(), kTimeoutMs);
     }
 
-    // 2. Click "Add Contact" in the page: the Variables dock shows the new edit-form variables.
+    // 2. Click "Add Contact" in the page: the Variables dock shows the edit form's variables with
+    //    the form's state (the form is in the page from the start, hidden, so its variables exist
+    //    before the click; the click gives them their values).
     void addContactShowsFormVariables()
     {
         QVERIFY(openWindow({ sourceSite(u"contacts"_s) }));
         VariablesModel* variables = m_window->variablesModel();
-        QTRY_VERIFY_WITH_TIMEOUT(!findRow(variables, u"varId"_s, 1).isEmpty(), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !findRow(variables, u"path"_s, u"formTitle"_s).isEmpty(), kTimeoutMs);
         QVERIFY(m_page->idle());
-        // The emergency-contact choices of the form are views of their own: none before.
-        const auto optionRows = [&] {
-            int n = 0;
-            for (int r = 0; r < variables->rowCount(); ++r)
-                n += row(variables, r)
-                         .value(u"properties"_s)
-                         .toString()
-                         .contains(u"emergency-option"_s);
-            return n;
-        };
-        QCOMPARE(optionRows(), 0);
-        const int before = variables->rowCount();
+        QCOMPARE(
+            findRow(variables, u"path"_s, u"formTitle"_s).value(u"value"_s).toString(), u"\"\""_s);
+        QCOMPARE(
+            findRow(variables, u"path"_s, u"isListView"_s).value(u"value"_s).toString(), u"true"_s);
+        for (const auto* field :
+            { "editFirstName", "editLastName", "editEmail", "editPhone", "editNotes" })
+            QVERIFY2(!findRow(variables, u"path"_s, QString::fromLatin1(field)).isEmpty(), field);
 
         QVERIFY(m_page->click(u"[data-test=add-contact]"_s));
         QVERIFY(m_page->waitFor(u"!document.querySelector('[data-test=edit-view]').hidden"_s));
         QVERIFY(m_page->idle());
-        QTRY_VERIFY_WITH_TIMEOUT(optionRows() > 0, kTimeoutMs);
-        QVERIFY(variables->rowCount() > before);
-        // The dock's list shows them too.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            findRow(variables, u"path"_s, u"formTitle"_s).value(u"value"_s).toString(),
+            u"\"Add Contact\""_s, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            findRow(variables, u"path"_s, u"isListView"_s).value(u"value"_s).toString(), u"false"_s,
+            kTimeoutMs);
+        QVERIFY(findRow(variables, u"path"_s, u"formTitle"_s).value(u"changeCount"_s).toInt() >= 1);
+        // The dock's list shows every row of the model.
         QQuickItem* list = dockItem(*m_window, u"variables"_s, u"variablesList"_s);
         QTRY_COMPARE_WITH_TIMEOUT(
             list->property("count").toInt(), variables->rowCount(), kTimeoutMs);
+        // The Sessions dock has caught up with the page too (it polls twice a second).
+        QTRY_COMPARE_WITH_TIMEOUT(
+            row(m_window->sessionsModel(), 0).value(u"variableCount"_s).toInt(),
+            variables->rowCount(), kTimeoutMs);
+        QCOMPARE(row(m_window->sessionsModel(), 0).value(u"connections"_s).toInt(), 1);
         QVERIFY(!saveWindowShot(u"desktop-contacts-docks.png"_s).isEmpty());
     }
 
