@@ -5,8 +5,46 @@
 
 using namespace Qt::StringLiterals;
 
-CommandLine CommandLine::parse(const QStringList& arguments)
+namespace {
+
+// QGuiApplication's own options (-platform offscreen, -style Fusion, …): QApplication takes them
+// out of argv itself, but the command line is parsed before it exists (so --help needs no
+// display), so they are set aside here.
+QStringList withoutQtOptions(const QStringList& arguments)
 {
+    static const QStringList withValue { u"platform"_s, u"platformpluginpath"_s, u"platformtheme"_s,
+        u"plugin"_s, u"qmljsdebugger"_s, u"qwindowgeometry"_s, u"qwindowicon"_s, u"qwindowtitle"_s,
+        u"style"_s, u"stylesheet"_s, u"session"_s, u"display"_s, u"geometry"_s, u"name"_s,
+        u"title"_s, u"visual"_s };
+    static const QStringList flags { u"reverse"_s, u"widgetcount"_s, u"nograb"_s, u"dograb"_s,
+        u"sync"_s };
+    QStringList kept;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString& argument = arguments.at(i);
+        QString name = argument;
+        if (i == 0 || !name.startsWith(u'-') || name == u"--"_s) {
+            kept << argument;
+            continue;
+        }
+        name.remove(0, name.startsWith(u"--"_s) ? 2 : 1);
+        const qsizetype equals = name.indexOf(u'=');
+        if (equals >= 0 && withValue.contains(name.left(equals)))
+            continue;
+        if (withValue.contains(name)) {
+            ++i; // and its value
+            continue;
+        }
+        if (!flags.contains(name))
+            kept << argument;
+    }
+    return kept;
+}
+
+} // namespace
+
+CommandLine CommandLine::parse(const QStringList& givenArguments)
+{
+    const QStringList arguments = withoutQtOptions(givenArguments);
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"Runs a Lunette site: a folder of Lua presenters (lua/) and HTML view templates "
@@ -37,7 +75,7 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         return fail(parser.errorText());
     if (parser.isSet(help)) {
         result.exit = true;
-        result.output = parser.helpText();
+        result.output = parser.helpText().replace(u"<executable_name>"_s, u"lunette"_s);
         return result;
     }
     if (parser.isSet(version)) {

@@ -12,18 +12,23 @@ using namespace Qt::StringLiterals;
 
 int main(int argc, char* argv[])
 {
-    // QtWebEngine shares OpenGL contexts with the widgets; this must be set before the app exists.
-    QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
-    QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(u"Lunette"_s);
     QCoreApplication::setApplicationName(u"Lunette"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(LUNETTE_VERSION));
 
-    const CommandLine command = CommandLine::parse(QCoreApplication::arguments());
+    // Parsed before the application exists: --help, --version and bad options need no display.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    const CommandLine command = CommandLine::parse(arguments);
     if (command.exit) {
         std::fputs(qPrintable(command.output), command.exitCode == 0 ? stdout : stderr);
         return command.exitCode;
     }
+
+    // QtWebEngine shares OpenGL contexts with the widgets; this must be set before the app exists.
+    QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+    QApplication app(argc, argv);
     MainWindow window(command.window);
     window.show();
     return app.exec();

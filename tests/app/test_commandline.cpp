@@ -45,6 +45,16 @@ private slots:
         QVERIFY(player.window.player && player.window.inspect);
     }
 
+    // Qt's own options are left to QApplication, in either spelling.
+    void qtOptionsAreLeftToQt()
+    {
+        const CommandLine c = parse({ u"-platform"_s, u"offscreen"_s, u"--style=Fusion"_s,
+            u"-reverse"_s, u"--port"_s, u"0"_s, u"site"_s });
+        QVERIFY2(!c.exit, qPrintable(c.output));
+        QCOMPARE(c.window.sitePath, u"site"_s);
+        QCOMPARE(c.window.port, 0);
+    }
+
     void helpAndVersionPrintAndExit()
     {
         const CommandLine help = parse({ u"--help"_s });
