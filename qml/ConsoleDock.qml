@@ -8,7 +8,7 @@ import QtQuick.Layouts
 // statement continues): Enter submits, Up/Down walk the history, Tab completes (candidates shown
 // when there are several), Escape or Ctrl+C drop an unfinished statement. The input keeps the
 // focus after a submission.
-Pane {
+DockPane {
     id: root
 
     // ConsoleModel: roles kind, text, traceback; sessionId, busy, continuing, prompt, count;
@@ -36,7 +36,6 @@ Pane {
 
     implicitWidth: 560
     implicitHeight: 300
-    padding: 0
 
     Connections {
         target: root.console

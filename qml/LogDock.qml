@@ -5,7 +5,7 @@ import QtQuick.Layouts
 // The Log dock (GUI.md "Log"): engine and Lua log lines, newest last, filtered by level and a
 // search text; a line naming a Lua position shows it as a file:line link that asks the window to
 // open the file. Follows the end while the view is scrolled to the bottom.
-Pane {
+DockPane {
     id: root
 
     // LogFilterModel: roles time, level, source, text, file, line; minimumLevel, search,
@@ -16,7 +16,6 @@ Pane {
 
     implicitWidth: 520
     implicitHeight: 280
-    padding: 0
 
     // Column widths, measured once: time and level in the fixed-width font, the source wide
     // enough for "session 1a2b3c4d" (longer ones are elided).

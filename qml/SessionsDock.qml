@@ -5,7 +5,7 @@ import QtQuick.Layouts
 // The Sessions dock (GUI.md "Sessions"): one row per live session of the site. Clicking a row
 // selects it, which drives the Variables and Console docks; the toolbar acts on the selected
 // session (restart with a fresh Lua state, open in the external browser, close).
-Pane {
+DockPane {
     id: root
 
     // SessionsModel: roles sessionId, shortId, connections, age, variableCount, lastActivity,
@@ -27,7 +27,6 @@ Pane {
 
     implicitWidth: 520
     implicitHeight: 280
-    padding: 0
 
     FontMetrics {
         id: fontInfo

@@ -7,6 +7,12 @@ QtObject {
     readonly property SystemPalette palette: SystemPalette {
         colorGroup: SystemPalette.Active
     }
+    readonly property SystemPalette inactivePalette: SystemPalette {
+        colorGroup: SystemPalette.Inactive
+    }
+    readonly property SystemPalette disabledPalette: SystemPalette {
+        colorGroup: SystemPalette.Disabled
+    }
     readonly property bool dark: palette.window.hslLightness < 0.5
 
     readonly property color text: palette.text

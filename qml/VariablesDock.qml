@@ -8,7 +8,7 @@ import QtQuick.Layouts
 // in red. Hovering a row shows its full value and properties; the selected row's are shown under
 // the list. Rows whose value just changed flash. The list may hold thousands of rows: delegates
 // are fixed-height, reused, and bind only to their own roles.
-Pane {
+DockPane {
     id: root
 
     // VariablesModel: roles varId, parentId, depth, hasChildren, expanded, path, type, value,
@@ -58,7 +58,6 @@ Pane {
 
     implicitWidth: 640
     implicitHeight: 320
-    padding: 0
 
     Connections {
         target: root.variables
@@ -160,10 +159,15 @@ Pane {
                     activeFocusOnTab: true
                     Keys.onUpPressed: root.variables.select(Math.max(0, currentIndex - 1))
                     Keys.onDownPressed: root.variables.select(Math.min(count - 1, currentIndex + 1))
-                    Keys.onLeftPressed: if (currentItem && currentItem.hasChildren && currentItem.expanded)
+                    Keys.onLeftPressed: if (rowAt(currentItem, "hasChildren") && rowAt(currentItem, "expanded"))
                         root.variables.toggleExpanded(currentIndex)
-                    Keys.onRightPressed: if (currentItem && currentItem.hasChildren && !currentItem.expanded)
+                    Keys.onRightPressed: if (rowAt(currentItem, "hasChildren") && !rowAt(currentItem, "expanded"))
                         root.variables.toggleExpanded(currentIndex)
+
+                    // A role of a delegate (currentItem is typed Item: its roles are looked up by name).
+                    function rowAt(item: Item, role: string): bool {
+                        return item !== null && item[role] === true;
+                    }
 
                     header: Rectangle {
                         z: 2
@@ -283,6 +287,7 @@ Pane {
 
                         Rectangle {
                             id: flashRect
+                            objectName: "variablesFlash"
                             anchors.fill: parent
                             color: Theme.flash
                             opacity: 0

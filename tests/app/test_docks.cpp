@@ -7,16 +7,19 @@
 #include <memory>
 #include <utility>
 
+#include <QApplication>
 #include <QDockWidget>
 #include <QImage>
 #include <QJsonObject>
 #include <QLabel>
 #include <QMainWindow>
 #include <QPainter>
+#include <QPalette>
 #include <QPointer>
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWidget>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -340,6 +343,43 @@ private slots:
         QTRY_VERIFY(list->property("atYEnd").toBool());
     }
 
+    // A dark system palette gives dark docks with readable colours (dock-log-dark.png).
+    void followsTheDarkPalette()
+    {
+        const QPalette light = QApplication::palette();
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+        dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+        dark.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xb5));
+        dark.setColor(QPalette::HighlightedText, Qt::white);
+        dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+        QApplication::setPalette(dark);
+        const auto restore = qScopeGuard([&] { QApplication::setPalette(light); });
+
+        LogModel model;
+        LogFilterModel filter;
+        filter.setSourceModel(&model);
+        model.append(LogModel::Level::Info, u"session 1a2b3c4d"_s, u"Contacts seeded (12)"_s);
+        model.append(LogModel::Level::Warning, u"engine"_s, u"slow turn: 230 ms in update"_s);
+        model.append(LogModel::Level::Error, u"hot reload"_s,
+            u"lua/contact.lua:45: '<eof>' expected near 'function'"_s);
+        DockWindow window(
+            u"logDock"_s, u"Log"_s, u"LogDock"_s, { { u"log"_s, QVariant::fromValue(&filter) } });
+        QVERIFY(window.exposed());
+        QVERIFY(window.root());
+        QTRY_VERIFY(delegateShows(window.item(u"logList"_s), 2));
+        // The list's background is the palette's base colour.
+        const QImage scene = window.view()->grabFramebuffer();
+        const QColor background = scene.pixelColor(scene.width() - 4, scene.height() - 4);
+        QVERIFY2(background.lightness() < 80, qPrintable(background.name()));
+        QVERIFY(window.screenshot(u"dock-log-dark.png"_s));
+    }
+
     void sessionsDock()
     {
         QVERIFY2(startServer(), qPrintable(m_server->error()));
@@ -455,6 +495,14 @@ private slots:
         QTRY_VERIFY(delegateShows(list, itemsRow));
         window.click(findItem(delegateAt(list, itemsRow), u"variablesArrow"_s));
         QTRY_COMPARE(listCount(list), 9);
+        // Left and Right fold the selected row.
+        QTRY_VERIFY(delegateShows(list, itemsRow));
+        window.click(delegateAt(list, itemsRow));
+        QTRY_COMPARE(model.selectedId(), qint64(4));
+        QTest::keyClick(window.view(), Qt::Key_Left);
+        QTRY_COMPARE(listCount(list), 7);
+        QTest::keyClick(window.view(), Qt::Key_Right);
+        QTRY_COMPARE(listCount(list), 9);
 
         // The filter field narrows the list as one types.
         QQuickItem* filter = window.item(u"variablesFilter"_s);
@@ -477,11 +525,17 @@ private slots:
         window.click(flat);
         QTRY_VERIFY(!model.flat());
 
-        // A changed value reaches its row.
-        page->sendMessages({ ProtocolClient::update(8, QJsonValue::Null) }, true);
-        QTRY_VERIFY(rowWhere(list, "value", u"1"_s) >= 0);
-        QCOMPARE(
-            delegateAt(list, rowWhere(list, "value", u"1"_s))->property("varId").toLongLong(), 3);
+        // A changed value reaches its row, which flashes.
+        QTRY_VERIFY(delegateShows(list, rowWhere(list, "varId", 3)));
+        const int countRow = rowWhere(list, "varId", 3);
+        QQuickItem* flash = findItem(delegateAt(list, countRow), u"variablesFlash"_s);
+        QVERIFY(flash);
+        QCOMPARE(flash->opacity(), 0.0);
+        page->sendMessages({ ProtocolClient::update(8, QJsonValue::Null) }, true); // increment()
+        QTRY_COMPARE(delegateAt(list, countRow)->property("value").toString(), u"1"_s);
+        QVERIFY(delegateAt(list, countRow)->property("recentlyChanged").toBool());
+        QTRY_VERIFY(flash->opacity() > 0.0);
+        QTRY_COMPARE(flash->opacity(), 0.0); // and fades
     }
 
     void consoleDock()
