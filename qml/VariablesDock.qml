@@ -23,8 +23,8 @@ DockPane {
     property string detailError: ""
 
     readonly property int rowHeight: Math.ceil(textFont.height) + 2 * Theme.rowPadding + 2
-    readonly property int indent: Math.ceil(textFont.height)
-    readonly property int arrowWidth: Math.ceil(textFont.height)
+    readonly property int indent: Math.ceil(textFont.height * 0.75)
+    readonly property int arrowWidth: Math.ceil(textFont.height * 0.75)
     // Fixed columns, measured once; path and value share what is left (and the list scrolls
     // sideways when the dock is narrower than their minimum).
     readonly property int idWidth: Math.ceil(Math.max(headerFont.advanceWidth(qsTr("Id")), monoFont.advanceWidth("-00000"))) + 12
@@ -34,11 +34,12 @@ DockPane {
     readonly property int watchersWidth: Math.ceil(headerFont.advanceWidth(qsTr("Watchers"))) + 12
     readonly property int accessWidth: Math.ceil(Math.max(headerFont.advanceWidth(qsTr("Access")), textFont.advanceWidth("action"))) + 12
     readonly property int fixedWidth: 8 + idWidth + typeWidth + changesWidth + timeWidth + watchersWidth + accessWidth
-    readonly property int minPathWidth: 160
-    readonly property int minValueWidth: 160
+    // A narrow dock keeps id, path, type and the start of the value in view.
+    readonly property int minPathWidth: 200
+    readonly property int minValueWidth: 140
     readonly property int rowWidth: Math.max(list.width, fixedWidth + minPathWidth + minValueWidth)
     readonly property int spare: rowWidth - fixedWidth - minPathWidth - minValueWidth
-    readonly property int pathWidth: minPathWidth + Math.floor(spare * 0.45)
+    readonly property int pathWidth: minPathWidth + Math.floor(spare * 0.4)
     readonly property int valueWidth: rowWidth - fixedWidth - pathWidth
 
     function showDetails(row) {
@@ -360,7 +361,7 @@ DockPane {
                                     width: parent.width - x - 6
                                     height: parent.height
                                     verticalAlignment: Text.AlignVCenter
-                                    elide: Text.ElideMiddle
+                                    elide: Text.ElideRight
                                     font.italic: row.path === ""
                                     color: row.path === "" ? row.dimColor : row.textColor
                                     // The session's root variable (the app) has no path.
