@@ -24,6 +24,7 @@
 #include "QmlDock.h"
 #include "SessionsModel.h"
 #include "VariablesModel.h"
+#include "WidgetShot.h"
 #include "host/SiteHost.h"
 #include "lua/LuaExecutor.h"
 #include "support/TestSupport.h"
@@ -142,10 +143,7 @@ private:
 
     QString saveWindowShot(const QString& name)
     {
-        const QString dir = lunette::test::artifactsDir();
-        QDir().mkpath(dir);
-        const QString path = QDir(dir).filePath(name);
-        return m_window->grab().save(path, "PNG") ? path : QString();
+        return lunette::test::saveWidgetShot(*m_window, name);
     }
 
 private slots:

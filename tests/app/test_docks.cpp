@@ -13,7 +13,6 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QMainWindow>
-#include <QPainter>
 #include <QPalette>
 #include <QPointer>
 #include <QQuickItem>
@@ -30,12 +29,13 @@
 #include "QmlDock.h"
 #include "SessionsModel.h"
 #include "VariablesModel.h"
+#include "WidgetShot.h"
 #include "support/ServerFixture.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
-using lunette::test::artifactsDir;
 using lunette::test::ProtocolClient;
+using lunette::test::saveWidgetShot;
 using lunette::test::ServerFixture;
 
 namespace {
@@ -122,23 +122,8 @@ public:
         QTest::mouseClick(view(), Qt::LeftButton, modifiers, centerOf(item));
     }
 
-    // The dock as a person sees it, saved as artifactsDir()/<file>. QWidget::grab shows the
-    // QQuickWidget's last frame, which may predate the latest changes: the scene is rendered now
-    // (grabFramebuffer) and drawn over it.
-    bool screenshot(const QString& file)
-    {
-        QImage image = m_dock->grab().toImage();
-        if (image.isNull())
-            return false;
-        if (QQuickWidget* quick = view()) {
-            const QImage scene = quick->grabFramebuffer();
-            if (scene.isNull())
-                return false;
-            QPainter painter(&image);
-            painter.drawImage(QRectF(quick->mapTo(m_dock, QPoint(0, 0)), quick->size()), scene);
-        }
-        return image.save(artifactsDir() + u'/' + file);
-    }
+    // The dock as a person sees it, saved as artifactsDir()/<file>.
+    bool screenshot(const QString& file) { return !saveWidgetShot(*m_dock, file).isEmpty(); }
 
 private:
     QMainWindow m_window;
