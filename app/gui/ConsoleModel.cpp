@@ -4,6 +4,7 @@
 #include <QPointer>
 #include <QSettings>
 
+#include "PostToGui.h"
 #include "session/Console.h"
 #include "session/SessionManager.h"
 
@@ -23,13 +24,6 @@ QString commonPrefix(const QStringList& texts)
         prefix.truncate(n);
     }
     return prefix;
-}
-
-// Posts fn to the GUI thread (the application's), where the model is checked for being alive.
-template <typename Fn> void postToGui(Fn fn)
-{
-    if (QCoreApplication* app = QCoreApplication::instance())
-        QMetaObject::invokeMethod(app, std::move(fn), Qt::QueuedConnection);
 }
 
 } // namespace

@@ -31,6 +31,7 @@
 
 #include "ConsoleModel.h"
 #include "LogModel.h"
+#include "PostToGui.h"
 #include "QmlDock.h"
 #include "SessionsModel.h"
 #include "SitePages.h"
@@ -301,17 +302,14 @@ void MainWindow::startPageSession()
         return;
     const quint64 generation = ++m_siteGeneration;
     QPointer<MainWindow> self(this);
-    m_host->sessions().createSession([self, generation](
-                                         const lunette::SessionService::Created& created) {
-        // On the executor: hand the result to the window's thread.
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, generation, created] {
+    m_host->sessions().createSession(
+        [self, generation](const lunette::SessionService::Created& created) {
+            // On the executor: hand the result to the window's thread.
+            postToGui([self, generation, created] {
                 if (self && self->m_siteGeneration == generation)
                     self->pageSessionCreated(created.sessionId, created.error, created.location);
-            },
-            Qt::QueuedConnection);
-    });
+            });
+        });
 }
 
 void MainWindow::pageSessionCreated(

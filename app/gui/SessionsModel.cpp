@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QPointer>
 
+#include "PostToGui.h"
 #include "RowDiff.h"
 #include "session/SessionManager.h"
 
@@ -93,24 +94,18 @@ void SessionsModel::request()
     // Runs on the executor: only copies travel to the GUI thread, where self is checked.
     m_sessions->sessionInfos([self, generation, selectionStamp](
                                  std::vector<lunette::SessionManager::SessionInfo> infos) {
-        QCoreApplication* app = QCoreApplication::instance();
-        if (!app)
-            return;
-        QMetaObject::invokeMethod(
-            app,
-            [self, generation, selectionStamp, infos = std::move(infos)] {
-                if (!self)
-                    return;
-                const auto now = std::chrono::steady_clock::now();
-                std::vector<Row> rows;
-                rows.reserve(infos.size());
-                for (const auto& info : infos) {
-                    rows.push_back({ info.id, info.connections, ageText(now - info.created),
-                        info.variableCount, lastActivityText(now - info.lastActivity) });
-                }
-                self->apply(generation, selectionStamp, std::move(rows));
-            },
-            Qt::QueuedConnection);
+        postToGui([self, generation, selectionStamp, infos = std::move(infos)] {
+            if (!self)
+                return;
+            const auto now = std::chrono::steady_clock::now();
+            std::vector<Row> rows;
+            rows.reserve(infos.size());
+            for (const auto& info : infos) {
+                rows.push_back({ info.id, info.connections, ageText(now - info.created),
+                    info.variableCount, lastActivityText(now - info.lastActivity) });
+            }
+            self->apply(generation, selectionStamp, std::move(rows));
+        });
     });
 }
 

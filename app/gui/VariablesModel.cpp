@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QPointer>
 
+#include "PostToGui.h"
 #include "RowDiff.h"
 #include "session/SessionManager.h"
 
@@ -117,17 +118,11 @@ void VariablesModel::request()
     m_sessions->variablesIfChanged(m_sessionId, m_version,
         [self, generation](
             const lunette::SessionService::VariablesSnapshot& snapshot, bool changed) {
-            QCoreApplication* app = QCoreApplication::instance();
-            if (!app)
-                return;
-            QMetaObject::invokeMethod(
-                app,
-                [self, generation, changed, found = snapshot.found, version = snapshot.version,
-                    json = snapshot.json] {
-                    if (self)
-                        self->applySnapshot(generation, found, changed, version, json);
-                },
-                Qt::QueuedConnection);
+            postToGui([self, generation, changed, found = snapshot.found,
+                          version = snapshot.version, json = snapshot.json] {
+                if (self)
+                    self->applySnapshot(generation, found, changed, version, json);
+            });
         });
 }
 
