@@ -5,7 +5,9 @@
 
 #include <memory>
 
+#include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
 #include <QDockWidget>
@@ -16,6 +18,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -470,6 +473,30 @@ private slots:
         QVERIFY(other.host());
         QVERIFY(other.host()->server().origin() != window.host()->server().origin());
         window.setPreferences(Preferences {});
+    }
+
+    // The Preferences dialog shows the preferences it is given and returns what was edited.
+    void preferencesDialogEdits()
+    {
+        Preferences given;
+        given.port = 8123;
+        given.luaTimeLimitSeconds = 7;
+        given.idleSessionMinutes = 30;
+        given.theme = Preferences::Theme::Dark;
+        given.hotload = false;
+        PreferencesDialog dialog(given);
+        QCOMPARE(dialog.preferences(), given);
+        dialog.findChild<QSpinBox*>(u"port"_s)->setValue(0);
+        dialog.findChild<QSpinBox*>(u"luaTimeLimit"_s)->setValue(0);
+        auto* theme = dialog.findChild<QComboBox*>(u"theme"_s);
+        theme->setCurrentIndex(theme->findText(u"Light"_s));
+        dialog.findChild<QCheckBox*>(u"hotload"_s)->setChecked(true);
+        const Preferences edited = dialog.preferences();
+        QCOMPARE(edited.port, 0);
+        QCOMPARE(edited.luaTimeLimitSeconds, 0);
+        QCOMPARE(edited.idleSessionMinutes, 30);
+        QCOMPARE(edited.theme, Preferences::Theme::Light);
+        QVERIFY(edited.hotload);
     }
 
     // Geometry and the dock layout persist across windows.
