@@ -23,6 +23,7 @@ using detail::PathSegment;
 
 constexpr const char* kObjectMarkerKey = "lunette.json.object";
 constexpr const char* kArrayMarkerKey = "lunette.json.array";
+constexpr const char* kNullKey = "lunette.json.null";
 
 // A table whose largest positive key leaves more holes than this (and more holes than it has
 // items) is written as an object: `t[1e9] = x` must not produce a gigabyte of nulls, and tables
@@ -81,6 +82,7 @@ public:
         , m_typeKey(typeKeyIdx)
         , m_objectMarker(markerPointer(L, kObjectMarkerKey))
         , m_arrayMarker(markerPointer(L, kArrayMarkerKey))
+        , m_null(markerPointer(L, kNullKey))
     {
     }
 
@@ -97,6 +99,7 @@ private:
     int m_typeKey; // stack slot holding the string "type"
     const void* m_objectMarker;
     const void* m_arrayMarker;
+    const void* m_null; // the json.null sentinel, written as null
     // Per depth, reused across tables; the keys on m_path point into them or into Lua strings,
     // which stay put while their level is written. A deque, so growing it keeps references to
     // the vectors of the levels being written valid.
@@ -133,6 +136,8 @@ template <typename Writer> bool Encoder<Writer>::encode(int idx, int depth)
         return m_writer.String(s, static_cast<rapidjson::SizeType>(len));
     }
     case LUA_TTABLE:
+        if (m_null && lua_topointer(L, idx) == m_null)
+            return m_writer.Null();
         return encodeTable(idx, depth);
     default:
         return fail(QByteArray("cannot encode a ") + luaL_typename(L, idx));
@@ -452,6 +457,11 @@ void pushObjectMarker(lua_State* L)
 void pushArrayMarker(lua_State* L)
 {
     pushMarker(L, kArrayMarkerKey);
+}
+
+void pushNull(lua_State* L)
+{
+    pushMarker(L, kNullKey);
 }
 
 } // namespace lunette::LuaJson

@@ -54,5 +54,8 @@ Expected<void, QString> decode(lua_State* L, QByteArrayView json,
 // Registry keys of the two marker metatables.  [-0, +1, m]
 void pushObjectMarker(lua_State* L);
 void pushArrayMarker(lua_State* L);
+// The json.null sentinel of this state: a table that encodes as null (decode gives it for null
+// with DecodeOptions::nullValue).  [-0, +1, m]
+void pushNull(lua_State* L);
 
 } // namespace lunette::LuaJson

@@ -56,8 +56,8 @@ QString toDisplayString(lua_State* L, int idx)
 
 int detail::readOnlyNewIndex(lua_State* L)
 {
-    return luaL_error(L, "attempt to modify read-only table '%s'",
-                      lua_tostring(L, lua_upvalueindex(1)));
+    return luaL_error(
+        L, "attempt to modify read-only table '%s'", lua_tostring(L, lua_upvalueindex(1)));
 }
 
 void pushReadOnly(lua_State* L, int idx, const char* name)
@@ -75,6 +75,35 @@ void pushReadOnly(lua_State* L, int idx, const char* name)
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
+}
+
+} // namespace lunette::lua
+
+namespace lunette::lua {
+
+int callOnMainThread(lua_State* L, lua_CFunction impl)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    lua_State* main = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    if (main == L)
+        return impl(L);
+    const int nargs = lua_gettop(L);
+    luaL_checkstack(main, nargs + 2, "callOnMainThread");
+    const int base = lua_gettop(main);
+    lua_pushvalue(L, lua_upvalueindex(1)); // nil when impl has no upvalue
+    lua_xmove(L, main, 1);
+    lua_pushcclosure(main, impl, 1); // main: …, closure
+    lua_xmove(L, main, nargs); // main: …, closure, args…
+    if (lua_pcall(main, nargs, LUA_MULTRET, 0) != LUA_OK) {
+        lua_xmove(main, L, 1);
+        lua_settop(main, base);
+        return lua_error(L);
+    }
+    const int nresults = lua_gettop(main) - base;
+    luaL_checkstack(L, nresults, "callOnMainThread");
+    lua_xmove(main, L, nresults);
+    return nresults;
 }
 
 } // namespace lunette::lua

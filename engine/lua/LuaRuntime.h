@@ -48,12 +48,22 @@ QString optQString(lua_State* L, int arg, const QString& def = {});
 // LuaState.  [-0, +0, -]
 QString toDisplayString(lua_State* L, int idx);
 
+// Runs impl (a C function with one upvalue, or none) with this call's arguments on the state's
+// main thread when it is called from a coroutine, and hands the results (or the error) back.
+// For bindings whose C++ side works on the main thread's stack (VariableTree, LuaRef, LuaState::
+// load/call): user code runs in task coroutines (runtime/TaskRunner.h).  [-n, +r, e]
+int callOnMainThread(lua_State* L, lua_CFunction impl);
+template <lua_CFunction impl> int onMainThread(lua_State* L)
+{
+    return callOnMainThread(L, impl);
+}
+
 // A metatable for userdata of type T named `tname`: __index = methods, the given metamethods,
 // __gc running ~T (unless T is trivially destructible), __name = tname, and __metatable = false
 // so scripts cannot swap it. Created once per state; later calls just push it.  [-0, +1, m]
 template <typename T>
 void pushMetatable(lua_State* L, const char* tname, const luaL_Reg* methods,
-                   const luaL_Reg* metamethods = nullptr);
+    const luaL_Reg* metamethods = nullptr);
 
 // Construct a T inside a new full userdata with the metatable `tname` (which must exist, see
 // pushMetatable). Arguments are validated by the caller first.  [-0, +1, m]
@@ -62,14 +72,12 @@ T* newUserdata(lua_State* L, const char* tname, Args&&... args);
 
 // The T* in the userdata at `arg` of type tname; raises a type error otherwise. Raises
 // "attempt to use a closed <tname>" when the object was already destroyed by close().  [-0, +0, v]
-template <typename T>
-T* checkUserdata(lua_State* L, int arg, const char* tname);
+template <typename T> T* checkUserdata(lua_State* L, int arg, const char* tname);
 // As checkUserdata, but returns nullptr instead of raising.  [-0, +0, -]
-template <typename T>
-T* testUserdata(lua_State* L, int idx, const char* tname);
-// Destroy the T in the userdata at idx early (close()/__close); __gc will then skip it.  [-0, +0, -]
-template <typename T>
-void destroyUserdata(lua_State* L, int idx);
+template <typename T> T* testUserdata(lua_State* L, int idx, const char* tname);
+// Destroy the T in the userdata at idx early (close()/__close); __gc will then skip it.  [-0, +0,
+// -]
+template <typename T> void destroyUserdata(lua_State* L, int idx);
 
 // Push a read-only view of the table at idx: an empty proxy whose __index is the table and
 // whose __newindex raises "attempt to modify read-only table '<name>'".  [-0, +1, m]
@@ -77,22 +85,19 @@ void pushReadOnly(lua_State* L, int idx, const char* name);
 
 // Run `body` and turn any escaping C++ exception into a Lua error raised after the try scope
 // (STYLE.md rule 6). Use in every lua_CFunction that calls C++ code which may throw.  [-?, +?, e]
-template <typename F>
-int wrap(lua_State* L, F&& body);
+template <typename F> int wrap(lua_State* L, F&& body);
 
 // ---------------------------------------------------------------------------------------------
 // Implementation details below.
 
 namespace detail {
-template <typename T>
-struct Box
+template <typename T> struct Box
 {
     T* object; // points into storage while alive, nullptr after destroy
     alignas(T) unsigned char storage[sizeof(T)];
 };
 
-template <typename T>
-int gc(lua_State* L)
+template <typename T> int gc(lua_State* L)
 {
     auto* box = static_cast<Box<T>*>(lua_touserdata(L, 1));
     if (box && box->object) {
@@ -105,8 +110,8 @@ int readOnlyNewIndex(lua_State* L);
 } // namespace detail
 
 template <typename T>
-void pushMetatable(lua_State* L, const char* tname, const luaL_Reg* methods,
-                   const luaL_Reg* metamethods)
+void pushMetatable(
+    lua_State* L, const char* tname, const luaL_Reg* methods, const luaL_Reg* metamethods)
 {
     if (luaL_newmetatable(L, tname) == 0)
         return; // already created: it is on the stack
@@ -135,15 +140,13 @@ T* newUserdata(lua_State* L, const char* tname, Args&&... args)
     return box->object;
 }
 
-template <typename T>
-T* testUserdata(lua_State* L, int idx, const char* tname)
+template <typename T> T* testUserdata(lua_State* L, int idx, const char* tname)
 {
     auto* box = static_cast<detail::Box<T>*>(luaL_testudata(L, idx, tname));
     return box ? box->object : nullptr;
 }
 
-template <typename T>
-T* checkUserdata(lua_State* L, int arg, const char* tname)
+template <typename T> T* checkUserdata(lua_State* L, int arg, const char* tname)
 {
     auto* box = static_cast<detail::Box<T>*>(luaL_checkudata(L, arg, tname));
     if (!box->object)
@@ -151,8 +154,7 @@ T* checkUserdata(lua_State* L, int arg, const char* tname)
     return box->object;
 }
 
-template <typename T>
-void destroyUserdata(lua_State* L, int idx)
+template <typename T> void destroyUserdata(lua_State* L, int idx)
 {
     auto* box = static_cast<detail::Box<T>*>(lua_touserdata(L, idx));
     if (box && box->object) {
@@ -161,8 +163,7 @@ void destroyUserdata(lua_State* L, int idx)
     }
 }
 
-template <typename F>
-int wrap(lua_State* L, F&& body)
+template <typename F> int wrap(lua_State* L, F&& body)
 {
     // Copy the message into a Lua string inside the catch, raise outside it: no C++ exception is
     // active while Lua unwinds.

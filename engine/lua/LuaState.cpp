@@ -82,10 +82,14 @@ int openSandbox(lua_State* L)
 {
     // The explicit library set of LUA_API.md (linit.c style): no io, debug or package.
     static const luaL_Reg libraries[] = {
-        {LUA_GNAME, luaopen_base},         {LUA_TABLIBNAME, luaopen_table},
-        {LUA_STRLIBNAME, luaopen_string},  {LUA_MATHLIBNAME, luaopen_math},
-        {LUA_UTF8LIBNAME, luaopen_utf8},   {LUA_COLIBNAME, luaopen_coroutine},
-        {LUA_OSLIBNAME, luaopen_os},       {nullptr, nullptr},
+        { LUA_GNAME, luaopen_base },
+        { LUA_TABLIBNAME, luaopen_table },
+        { LUA_STRLIBNAME, luaopen_string },
+        { LUA_MATHLIBNAME, luaopen_math },
+        { LUA_UTF8LIBNAME, luaopen_utf8 },
+        { LUA_COLIBNAME, luaopen_coroutine },
+        { LUA_OSLIBNAME, luaopen_os },
+        { nullptr, nullptr },
     };
     for (const luaL_Reg* lib = libraries; lib->func; ++lib) {
         luaL_requiref(L, lib->name, lib->func, 1);
@@ -93,7 +97,7 @@ int openSandbox(lua_State* L)
     }
 
     // os: only the clock and calendar functions.
-    static const char* const osAllowed[] = {"time", "clock", "date", "difftime", "getenv"};
+    static const char* const osAllowed[] = { "time", "clock", "date", "difftime", "getenv" };
     lua_getglobal(L, LUA_OSLIBNAME);
     lua_createtable(L, 0, static_cast<int>(std::size(osAllowed)));
     for (const char* name : osAllowed) {
@@ -138,8 +142,7 @@ bool splitPosition(const QString& message, QString* chunk, int* line)
 } // namespace
 
 LuaState::LuaState(const Options& options)
-    : m_timeout(options.timeout)
-    , m_thread(QThread::currentThread())
+    : m_timeout(options.timeout), m_thread(QThread::currentThread())
 {
     m_alloc.limit = options.memoryLimit;
     m_L = lua_newstate(&LuaState::allocate, &m_alloc);
@@ -151,7 +154,8 @@ LuaState::LuaState(const Options& options)
         m_executorStop = &executor->stopFlag();
     openLibraries();
     lua_sethook(m_L, &LuaState::hook, LUA_MASKCOUNT, kHookCount);
-    m_anchor = std::make_shared<LuaStateAnchor>(LuaStateAnchor {m_L, LuaExecutor::current(), m_thread});
+    m_anchor = std::make_shared<LuaStateAnchor>(
+        LuaStateAnchor { m_L, LuaExecutor::current(), m_thread });
 }
 
 LuaState::~LuaState()
@@ -271,7 +275,8 @@ LuaError LuaState::makeError(int status, bool fromCall)
 {
     LuaError error;
     const char* text = lua_tostring(m_L, -1);
-    error.message = text ? QString::fromUtf8(text) : QStringLiteral("(error object is not a string)");
+    error.message
+        = text ? QString::fromUtf8(text) : QStringLiteral("(error object is not a string)");
     switch (status) {
     case LUA_ERRSYNTAX:
         error.kind = LuaError::Kind::Syntax;
@@ -314,8 +319,8 @@ Expected<void, LuaError> LuaState::load(QByteArrayView code, const QString& chun
     Q_ASSERT(QThread::currentThread() == m_thread);
     const QByteArray name = '@' + chunkName.toUtf8();
     m_alloc.refused = false;
-    const int status = luaL_loadbufferx(m_L, code.data(), static_cast<size_t>(code.size()),
-                                        name.constData(), "t");
+    const int status = luaL_loadbufferx(
+        m_L, code.data(), static_cast<size_t>(code.size()), name.constData(), "t");
     if (status == LUA_OK)
         return {};
     LuaError error = makeError(status, false);
@@ -326,7 +331,8 @@ Expected<void, LuaError> LuaState::load(QByteArrayView code, const QString& chun
 namespace {
 int appendChunk(lua_State*, const void* data, size_t size, void* out)
 {
-    static_cast<QByteArray*>(out)->append(static_cast<const char*>(data), static_cast<qsizetype>(size));
+    static_cast<QByteArray*>(out)->append(
+        static_cast<const char*>(data), static_cast<qsizetype>(size));
     return 0;
 }
 } // namespace
@@ -339,7 +345,8 @@ Expected<QByteArray, QString> LuaState::compile(QByteArrayView code, const QStri
     const QByteArray name = '@' + chunkName.toUtf8();
     QByteArray chunk;
     QString error;
-    if (luaL_loadbufferx(L, code.data(), static_cast<size_t>(code.size()), name.constData(), "t") == LUA_OK)
+    if (luaL_loadbufferx(L, code.data(), static_cast<size_t>(code.size()), name.constData(), "t")
+        == LUA_OK)
         lua_dump(L, appendChunk, &chunk, 1);
     else
         error = QString::fromUtf8(lua_tostring(L, -1));
@@ -354,8 +361,8 @@ Expected<void, LuaError> LuaState::loadCompiled(QByteArrayView chunk, const QStr
     Q_ASSERT(QThread::currentThread() == m_thread);
     const QByteArray name = '=' + chunkName.toUtf8();
     m_alloc.refused = false;
-    const int status = luaL_loadbufferx(m_L, chunk.data(), static_cast<size_t>(chunk.size()),
-                                        name.constData(), "b");
+    const int status = luaL_loadbufferx(
+        m_L, chunk.data(), static_cast<size_t>(chunk.size()), name.constData(), "b");
     if (status == LUA_OK)
         return {};
     LuaError error = makeError(status, false);
@@ -406,8 +413,76 @@ Expected<int, LuaError> LuaState::call(int nargs, int nresults)
     return unexpected(std::move(error));
 }
 
-Expected<std::vector<LuaValue>, LuaError> LuaState::run(QByteArrayView code,
-                                                        const QString& chunkName)
+Expected<bool, LuaError> LuaState::resume(lua_State* co, int nargs, int* nresults)
+{
+    Q_ASSERT(QThread::currentThread() == m_thread);
+    const bool outermost = m_callDepth == 0;
+    if (outermost) {
+        m_stop.store(false, std::memory_order_relaxed);
+        m_interrupt = Interrupt::None;
+        m_alloc.refused = false;
+        m_hasDeadline = m_timeout.count() > 0;
+        if (m_hasDeadline)
+            m_deadline = std::chrono::steady_clock::now() + m_timeout;
+    }
+    *nresults = 0;
+    ++m_callDepth;
+    const int status = lua_resume(co, m_L, nargs, nresults);
+    --m_callDepth;
+    if (outermost)
+        m_hasDeadline = false;
+    if (status == LUA_OK || status == LUA_YIELD) {
+        lua_sethook(co, &LuaState::hook, LUA_MASKCOUNT, kHookCount);
+        return status == LUA_YIELD;
+    }
+
+    // The error object is on top of co. Its text (as the message handler of call() would make
+    // it), then the traceback of the dead coroutine, then the usual classification.
+    lua_State* L = m_L;
+    luaL_checkstack(L, 4, "resume");
+    lua_xmove(co, L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+        // __tostring runs protected: this is outside any protected call.
+        bool replaced = false;
+        if (m_interrupt == Interrupt::None && luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL) {
+            lua_pushvalue(L, -2);
+            replaced = lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING;
+            if (replaced)
+                lua_replace(L, -2);
+            else
+                lua_pop(L, 1);
+        }
+        if (!replaced) {
+            lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
+            lua_replace(L, -2);
+        }
+    }
+    luaL_traceback(L, co, nullptr, 0);
+    const QString traceback = QString::fromUtf8(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    LuaError error = makeError(status, false);
+    lua_pop(L, 1);
+    if (status == LUA_ERRRUN)
+        error.traceback = traceback;
+    if (error.chunk.isEmpty()) {
+        lua_Debug ar;
+        for (int level = 0; lua_getstack(co, level, &ar); ++level) {
+            lua_getinfo(co, "Sl", &ar);
+            if (ar.currentline > 0) {
+                error.chunk = QString::fromUtf8(ar.short_src);
+                error.line = ar.currentline;
+                break;
+            }
+        }
+    }
+    lua_settop(co, 0);
+    if (outermost)
+        m_interrupt = Interrupt::None;
+    return unexpected(std::move(error));
+}
+
+Expected<std::vector<LuaValue>, LuaError> LuaState::run(
+    QByteArrayView code, const QString& chunkName)
 {
     LuaStackGuard guard(m_L);
     const int base = lua_gettop(m_L);
@@ -423,7 +498,8 @@ Expected<std::vector<LuaValue>, LuaError> LuaState::run(QByteArrayView code,
     limits.opaqueAsString = true;
     for (int i = base + 1; i <= lua_gettop(m_L); ++i) {
         auto value = LuaValue::fromStack(m_L, i, limits);
-        results.push_back(value ? std::move(*value) : LuaValue::string(lua::toDisplayString(m_L, i)));
+        results.push_back(
+            value ? std::move(*value) : LuaValue::string(lua::toDisplayString(m_L, i)));
     }
     lua_settop(m_L, base);
     return results;

@@ -93,6 +93,13 @@ public:
     // pushed.  [-(nargs+1), +(nresults|0), -]
     Expected<int, LuaError> call(int nargs, int nresults = LUA_MULTRET);
 
+    // Start or continue the coroutine `co` (a thread of this state) with the nargs values on
+    // top of its stack, under the watchdog like call(). Returns true when it yielded, false when
+    // it finished; *nresults is the number of values it yielded or returned (on co's stack). On
+    // error the coroutine is dead, its stack is cleared and the error carries its traceback.
+    // (The task runner of runtime/Async.h is the only user.)
+    Expected<bool, LuaError> resume(lua_State* co, int nargs, int* nresults);
+
     // load() + call() + snapshot of every result: the simple way to run a chunk.  [-0, +0, -]
     Expected<std::vector<LuaValue>, LuaError> run(QByteArrayView code, const QString& chunkName);
 

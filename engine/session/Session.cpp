@@ -12,6 +12,8 @@
 #include "lua/LuaRuntime.h"
 #include "lua/LuaStackGuard.h"
 #include "protocol/Message.h"
+#include "runtime/Module.h"
+#include "runtime/TaskRunner.h"
 #include "site/Site.h"
 #include "site/ViewdefStore.h"
 #include "variables/VariableTree.h"
@@ -24,8 +26,8 @@ namespace lunette {
 
 namespace {
 
-using variables::Variable;
 using variables::VarError;
+using variables::Variable;
 
 // Runs the std::function passed as light userdata: the body of a protected turn.
 int runBody(lua_State* L)
@@ -62,7 +64,8 @@ int rtFindModule(lua_State* L)
     if (name.isEmpty() || name.contains(u'/') || name.contains(u'\\') || name.contains(u"..")
         || name.startsWith(u'.')) {
         lua_pushnil(L);
-        lua::pushString(L, QString(u"module '"_s + name + u"' not found: not a valid module name"_s));
+        lua::pushString(
+            L, QString(u"module '"_s + name + u"' not found: not a valid module name"_s));
         return 2;
     }
     const QString file = QString(name).replace(u'.', u'/') + u".lua"_s;
@@ -76,8 +79,9 @@ int rtFindModule(lua_State* L)
         QFile f(canonical);
         if (!f.open(QIODevice::ReadOnly)) {
             lua_pushnil(L);
-            lua::pushString(L, QString(u"module '"_s + name + u"': cannot read "_s + relative
-                                       + u": "_s + f.errorString()));
+            lua::pushString(L,
+                QString(u"module '"_s + name + u"': cannot read "_s + relative + u": "_s
+                    + f.errorString()));
             return 2;
         }
         const QByteArray code = f.readAll();
@@ -95,9 +99,29 @@ int rtFindModule(lua_State* L)
         return 3;
     }
     lua_pushnil(L);
-    lua::pushString(L, QString(u"module '"_s + name + u"' not found: no lua/"_s + file + u" or "_s
-                               + file + u" in the site"_s));
+    lua::pushString(L,
+        QString(u"module '"_s + name + u"' not found: no lua/"_s + file + u" or "_s + file
+            + u" in the site"_s));
     return 2;
+}
+
+// rt.builtinModule(name) -> module | nil, message (the site lacks its permission) | nothing
+int rtBuiltinModule(lua_State* L)
+{
+    Session* s = sessionOf(L);
+    size_t len = 0;
+    const char* name = luaL_checklstring(L, 1, &len);
+    const ModuleDef* module = findBuiltinModule(QByteArrayView(name, static_cast<qsizetype>(len)));
+    if (!module)
+        return 0;
+    if (!alwaysGranted(module->capability)
+        && !s->site().manifest().permissions.contains(capabilityName(module->capability))) {
+        lua_pushnil(L);
+        lua::pushString(L, permissionError(*module));
+        return 2;
+    }
+    pushModule(L, *module);
+    return 1;
 }
 
 int rtLog(lua_State* L)
@@ -147,8 +171,7 @@ int rtGetProperty(lua_State* L)
 } // namespace
 
 Session::Session(QString id, QString vendedId, std::shared_ptr<const Site> site,
-                 std::shared_ptr<ViewdefStore> viewdefs, ConnectionSink* sink,
-                 const Options& options)
+    std::shared_ptr<ViewdefStore> viewdefs, ConnectionSink* sink, const Options& options)
     : m_id(std::move(id))
     , m_vendedId(std::move(vendedId))
     , m_site(std::move(site))
@@ -160,6 +183,14 @@ Session::Session(QString id, QString vendedId, std::shared_ptr<const Site> site,
 {
     m_lua = std::make_unique<LuaState>(options.lua);
     m_lua->setOutputSink([this](const QString& text) { log(0, text); });
+    m_taskContext = std::make_unique<QObject>();
+    TaskRunner::Hooks taskHooks;
+    taskHooks.runTurn = [this](const std::function<void()>& fn) { (void)runTurn(fn); };
+    taskHooks.reportError = [this](quint64 tag, const QString& origin, const LuaError& error) {
+        reportTaskError(tag, origin, error);
+    };
+    taskHooks.context = m_taskContext.get();
+    m_tasks = std::make_unique<TaskRunner>(*m_lua, std::move(taskHooks));
     m_tree = std::make_unique<variables::VariableTree>(*m_lua);
     m_tree->setLogger([this](const QString& text) { log(1, text); });
     m_flushTimer = std::make_unique<QTimer>();
@@ -171,6 +202,8 @@ Session::Session(QString id, QString vendedId, std::shared_ptr<const Site> site,
 
 Session::~Session()
 {
+    m_tasks.reset(); // waits are cancelled first: their work may hold session objects
+    m_taskContext.reset();
     m_timers.clear(); // timers and their callbacks go before the state
     m_flushTimer.reset();
     m_runtime = LuaRef();
@@ -180,12 +213,27 @@ Session::~Session()
 
 void Session::log(int level, const QString& text)
 {
+    // Warnings and errors also reach stderr when a logger shows the rest (the app's Log dock).
+    if (level < LogInfo)
+        qCWarning(lcSession).noquote() << u"[session %1]"_s.arg(m_vendedId) << text;
     if (m_logger)
         m_logger(m_id, level, text);
-    else if (level == 0)
+    else if (level == LogInfo)
         qCInfo(lcSession).noquote() << u"[session %1]"_s.arg(m_vendedId) << text;
-    else
+    else if (level > LogInfo)
         qCDebug(lcSession).noquote() << u"[session %1]"_s.arg(m_vendedId) << text;
+}
+
+namespace {
+constexpr const char* kSessionKey = "lunette.session"; // registry: light userdata, the Session
+}
+
+Session* Session::from(lua_State* L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, kSessionKey);
+    auto* session = static_cast<Session*>(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    return session;
 }
 
 void Session::pushRuntime(lua_State* L) const
@@ -197,6 +245,8 @@ void Session::installRuntime()
 {
     lua_State* L = m_lua->state();
     LuaStackGuard guard(L);
+    lua_pushlightuserdata(L, this);
+    lua_setfield(L, LUA_REGISTRYINDEX, kSessionKey);
     // session and ui globals (C parts), then the prelude fills in the Lua parts.
     api::openSession(L, this);
     lua_pushvalue(L, -1);
@@ -206,22 +256,26 @@ void Session::installRuntime()
     lua_setglobal(L, "ui");
 
     static const luaL_Reg rtFunctions[] = {
-        { "findModule", rtFindModule },
+        { "findModule", lua::onMainThread<rtFindModule> },
+        { "builtinModule", rtBuiltinModule },
         { "log", rtLog },
-        { "slotValue", rtSlotValue },
-        { "slotWrapper", rtSlotWrapper },
-        { "getProperty", rtGetProperty },
+        { "slotValue", lua::onMainThread<rtSlotValue> },
+        { "slotWrapper", lua::onMainThread<rtSlotWrapper> },
+        { "getProperty", lua::onMainThread<rtGetProperty> },
         { nullptr, nullptr },
     };
     lua_newtable(L);
     lua_pushlightuserdata(L, this);
     luaL_setfuncs(L, rtFunctions, 1);
+    TaskRunner::pushWaitMarker(L);
+    lua_setfield(L, -2, "waitMarker");
     lua_pushvalue(L, -1);
     m_runtime = LuaRef::pop(*m_lua);
     // Stack: session, ui, rt
     static const QByteArray prelude = compilePrelude();
     if (auto loaded = m_lua->loadCompiled(prelude, u"lunette/prelude"_s); !loaded)
-        qFatal("lunette: the session prelude does not load: %s", qPrintable(loaded.error().message));
+        qFatal(
+            "lunette: the session prelude does not load: %s", qPrintable(loaded.error().message));
     lua_insert(L, -4);
     if (auto called = m_lua->call(3, 0); !called)
         qFatal("lunette: the session prelude failed: %s", qPrintable(called.error().fullText()));
@@ -268,8 +322,9 @@ Expected<void, LuaError> Session::start()
         lua_pop(L, 3);
         return unexpected(loaded.error());
     }
-    if (auto called = m_lua->call(3, 0); !called)
-        return unexpected(called.error());
+    // As a task: main.lua may wait (its first part creates the session, the rest continues).
+    if (auto started = m_tasks->start(3, 0, key); !started)
+        return unexpected(started.error());
     // Start small: most of what main.lua allocated was temporary, and an idle session may sit
     // for hours (P4).
     lua_gc(L, LUA_GCCOLLECT);
@@ -318,7 +373,7 @@ void Session::queue(ConnectionId connection, QByteArray message)
 }
 
 void Session::queueError(ConnectionId connection, std::optional<qint64> varId, QByteArrayView code,
-                         const QString& description, const QString& traceback)
+    const QString& description, const QString& traceback)
 {
     queue(connection, protocol::encodeError(varId, code, description, traceback));
 }
@@ -472,21 +527,21 @@ void Session::handleMessage(ConnectionId connection, const protocol::Message& m)
     auto lookup = [&]() -> Variable* {
         if (!m.hasVarId) {
             queueError(connection, std::nullopt, protocol::code::BadMessage,
-                       u"message '"_s + QString::fromUtf8(m.typeName) + u"' needs a varId"_s);
+                u"message '"_s + QString::fromUtf8(m.typeName) + u"' needs a varId"_s);
             return nullptr;
         }
         Variable* v = m_tree->find(connection, m.varId);
         if (!v)
             queueError(connection, m.varId, protocol::code::NotFound,
-                       u"variable %1 not found"_s.arg(m.varId));
+                u"variable %1 not found"_s.arg(m.varId));
         return v;
     };
 
     VarError error;
     switch (m.type) {
     case MessageType::Create:
-        if (!m_tree->createFromClient(connection, m.hasVarId ? m.varId : 0, m.parentId, properties(),
-                                      m.nowatch, &error))
+        if (!m_tree->createFromClient(
+                connection, m.hasVarId ? m.varId : 0, m.parentId, properties(), m.nowatch, &error))
             queueError(connection, varId, error.code, error.description, error.traceback);
         break;
     case MessageType::Update: {
@@ -509,7 +564,8 @@ void Session::handleMessage(ConnectionId connection, const protocol::Message& m)
             break;
         if (v->owner != connection) {
             queueError(connection, m.varId, protocol::code::BadAccess,
-                       u"variable %1 belongs to the session and cannot be destroyed by a client"_s.arg(m.varId));
+                u"variable %1 belongs to the session and cannot be destroyed by a client"_s.arg(
+                    m.varId));
             break;
         }
         std::vector<qint64> ids;
@@ -529,7 +585,8 @@ void Session::handleMessage(ConnectionId connection, const protocol::Message& m)
     case MessageType::Get:
         for (const qint64 id : m.ids) {
             if (!m_tree->find(connection, id))
-                queueError(connection, id, protocol::code::NotFound, u"variable %1 not found"_s.arg(id));
+                queueError(
+                    connection, id, protocol::code::NotFound, u"variable %1 not found"_s.arg(id));
         }
         queue(connection, m_tree->getReply(connection, m.ids));
         break;
@@ -543,7 +600,7 @@ void Session::handleMessage(ConnectionId connection, const protocol::Message& m)
         break;
     case MessageType::Unknown:
         queueError(connection, varId, protocol::code::BadMessage,
-                   u"unknown message type: "_s + QString::fromUtf8(m.typeName));
+            u"unknown message type: "_s + QString::fromUtf8(m.typeName));
         break;
     }
 }
@@ -562,7 +619,8 @@ qint64 Session::addTimer(int fnIdx, std::chrono::milliseconds delay, bool repeat
     t.timer->setSingleShot(!repeat);
     t.timer->setTimerType(delay.count() < 50 ? Qt::PreciseTimer : Qt::CoarseTimer);
     t.timer->setInterval(std::max<std::chrono::milliseconds>(delay, std::chrono::milliseconds(0)));
-    QObject::connect(t.timer.get(), &QTimer::timeout, t.timer.get(), [this, handle] { fireTimer(handle); });
+    QObject::connect(
+        t.timer.get(), &QTimer::timeout, t.timer.get(), [this, handle] { fireTimer(handle); });
     t.timer->start();
     return handle;
 }
@@ -593,9 +651,10 @@ void Session::fireTimer(qint64 handle)
         if (found == m_timers.end())
             return;
         found->second.callback.push(L);
-        auto called = m_lua->call(0, 0);
-        if (!called)
-            failure = called.error();
+        auto started
+            = m_tasks->start(0, 0, u"timer %1"_s.arg(handle), found->second.schedulerVariable);
+        if (!started)
+            failure = started.error();
     });
     it = m_timers.find(handle);
     if (failure) {
@@ -619,6 +678,17 @@ void Session::fireTimer(qint64 handle)
     }
     if (!repeat)
         clearTimer(handle);
+}
+
+// A task failed after it had waited: the log, and the variable whose action started it.
+void Session::reportTaskError(quint64 schedulerSeq, const QString& origin, const LuaError& error)
+{
+    log(LogError, origin + u" failed: "_s + error.fullText());
+    if (Variable* v = m_tree->bySeq(schedulerSeq)) {
+        for (const ConnectionId c : v->watchers)
+            queueError(c, v->id, protocol::code::LuaError, origin + u" failed: "_s + error.message,
+                error.traceback);
+    }
 }
 
 // ---- hot reload support ------------------------------------------------------------------------

@@ -25,6 +25,7 @@
 #include "lua/LuaState.h"
 #include "server/SessionService.h"
 
+class QObject;
 class QTimer;
 
 namespace lunette {
@@ -40,6 +41,8 @@ class VariableTree;
 struct Variable;
 } // namespace variables
 
+class TaskRunner;
+
 class Session final
 {
 public:
@@ -47,6 +50,15 @@ public:
     {
         LuaState::Options lua;
         std::chrono::milliseconds debounce {10};
+    };
+    // Levels of log lines: ui.log levels 1, 2, … are detail (debug); the log module adds
+    // warnings and errors below 0.
+    enum LogLevel : int
+    {
+        LogError = -2,
+        LogWarning = -1,
+        LogInfo = 0,
+        LogDebug = 1,
     };
     // A line for the session's log: print output, ui.log, errors.
     using Logger = std::function<void(const QString& sessionId, int level, const QString& text)>;
@@ -61,6 +73,9 @@ public:
     // Install the runtime and run the entry script (lua/main.lua). On error the session is
     // unusable and should be dropped.
     Expected<void, LuaError> start();
+
+    // The session whose Lua state (or coroutine of it) L is, or nullptr.
+    static Session* from(lua_State* L);
 
     const QString& id() const { return m_id; }
     const QString& vendedId() const { return m_vendedId; }
@@ -92,6 +107,7 @@ public:
     // ---- for the runtime bindings ----
     LuaState& lua() { return *m_lua; }
     variables::VariableTree& tree() { return *m_tree; }
+    TaskRunner& tasks() { return *m_tasks; }
     const Site& site() const { return *m_site; }
     void log(int level, const QString& text);
     // Hot-reload support: re-run a tracked file, then process prototype mutations.
@@ -141,6 +157,7 @@ private:
     void installRuntime();
     void handleMessage(ConnectionId connection, const protocol::Message& message);
     void queue(ConnectionId connection, QByteArray message);
+    void reportTaskError(quint64 schedulerSeq, const QString& origin, const LuaError& error);
     void queueError(ConnectionId connection, std::optional<qint64> varId, QByteArrayView code,
                     const QString& description, const QString& traceback = {});
     void queueViewdefs();
@@ -156,6 +173,8 @@ private:
     Logger m_logger;
 
     std::unique_ptr<LuaState> m_lua;
+    std::unique_ptr<QObject> m_taskContext; // parent of what waiting tasks use (runtime/Async.h)
+    std::unique_ptr<TaskRunner> m_tasks;
     std::unique_ptr<variables::VariableTree> m_tree;
     LuaRef m_runtime; // the prelude's rt table
     std::map<ConnectionId, Connection> m_connections;

@@ -138,9 +138,18 @@ int addTimer(lua_State* L, bool repeat, bool immediate)
     return 1;
 }
 
-int setTimeout(lua_State* L) { return addTimer(L, false, false); }
-int setInterval(lua_State* L) { return addTimer(L, true, false); }
-int setImmediate(lua_State* L) { return addTimer(L, false, true); }
+int setTimeout(lua_State* L)
+{
+    return addTimer(L, false, false);
+}
+int setInterval(lua_State* L)
+{
+    return addTimer(L, true, false);
+}
+int setImmediate(lua_State* L)
+{
+    return addTimer(L, false, true);
+}
 
 int clearTimer(lua_State* L)
 {
@@ -151,22 +160,24 @@ int clearTimer(lua_State* L)
     return 0;
 }
 
+// Run on the main thread's stack (lua::onMainThread): the C++ side (VariableTree, LuaRef) works
+// there, and user code calls these from task coroutines.
 const luaL_Reg kSessionFunctions[] = {
-    { "createAppVariable", createAppVariable },
-    { "getApp", getApp },
-    { "createVariable", createVariable },
-    { "destroyVariable", destroyVariable },
-    { "setTimeout", setTimeout },
-    { "setInterval", setInterval },
-    { "setImmediate", setImmediate },
-    { "clearTimeout", clearTimer },
-    { "clearInterval", clearTimer },
-    { "clearImmediate", clearTimer },
+    { "createAppVariable", lua::onMainThread<createAppVariable> },
+    { "getApp", lua::onMainThread<getApp> },
+    { "createVariable", lua::onMainThread<createVariable> },
+    { "destroyVariable", lua::onMainThread<destroyVariable> },
+    { "setTimeout", lua::onMainThread<setTimeout> },
+    { "setInterval", lua::onMainThread<setInterval> },
+    { "setImmediate", lua::onMainThread<setImmediate> },
+    { "clearTimeout", lua::onMainThread<clearTimer> },
+    { "clearInterval", lua::onMainThread<clearTimer> },
+    { "clearImmediate", lua::onMainThread<clearTimer> },
     { nullptr, nullptr },
 };
 
-const char* const kTimerGlobals[]
-    = { "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate" };
+const char* const kTimerGlobals[] = { "setTimeout", "setInterval", "setImmediate", "clearTimeout",
+    "clearInterval", "clearImmediate" };
 
 } // namespace
 

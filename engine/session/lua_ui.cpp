@@ -48,7 +48,8 @@ int jsonDecode(lua_State* L)
 {
     size_t len = 0;
     const char* text = luaL_checklstring(L, 1, &len);
-    if (auto decoded = LuaJson::decode(L, QByteArrayView(text, static_cast<qsizetype>(len))); !decoded) {
+    if (auto decoded = LuaJson::decode(L, QByteArrayView(text, static_cast<qsizetype>(len)));
+        !decoded) {
         lua_pushnil(L);
         lua::pushString(L, decoded.error());
         return 2;
@@ -71,7 +72,7 @@ int diag(lua_State* L)
 }
 
 const luaL_Reg kUiFunctions[] = {
-    { "log", log },
+    { "log", lua::onMainThread<log> },
     { "json_encode", jsonEncode },
     { "json_decode", jsonDecode },
     { nullptr, nullptr },
@@ -82,7 +83,7 @@ const luaL_Reg kUiFunctions[] = {
 void openUi(lua_State* L, Session* session)
 {
     lua_pushlightuserdata(L, session);
-    lua_pushcclosure(L, diag, 1);
+    lua_pushcclosure(L, lua::onMainThread<diag>, 1);
     lua_setglobal(L, "diag");
     lua_newtable(L);
     lua_pushlightuserdata(L, session);

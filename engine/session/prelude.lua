@@ -45,6 +45,13 @@ function G.require(name)
   end
   local value = loaded[name]
   if value ~= nil then return value end
+  -- Built-in modules first (LUA_API.md "Modules"): granted by lunette.json's permissions.
+  local builtin, denied = rt.builtinModule(name)
+  if builtin ~= nil then
+    loaded[name] = builtin
+    return builtin
+  end
+  if denied then error(denied, 2) end
   local key, chunk, dir = rt.findModule(name)
   if not key then error(chunk, 2) end
   value = loadedKeys[key]
@@ -78,6 +85,37 @@ end
 
 function rt.isLoaded(key)
   return loadedKeys[key] ~= nil
+end
+
+-- ---- coroutines the site creates itself ---------------------------------------------------------
+-- A module function that waits (time.sleep, http.get, …) yields the engine's wait marker. Inside a
+-- coroutine of the site's own, resume() would hand that marker to the site's code: instead the
+-- wait is passed up to the task (which the engine suspends), and the result the task is resumed
+-- with goes back down into the inner coroutine.
+do
+  local co_resume, co_yield, co_create, co_status = coroutine.resume, coroutine.yield, coroutine.create, coroutine.status
+  local select, unpack, pack = select, table.unpack, table.pack
+  local WAIT = rt.waitMarker
+
+  local function pass(co, ok, ...)
+    if ok and select("#", ...) >= 1 and (...) == WAIT and co_status(co) == "suspended" then
+      return pass(co, co_resume(co, co_yield(WAIT)))
+    end
+    return ok, ...
+  end
+
+  function coroutine.resume(co, ...)
+    return pass(co, co_resume(co, ...))
+  end
+
+  function coroutine.wrap(fn)
+    local co = co_create(fn)
+    return function(...)
+      local r = pack(pass(co, co_resume(co, ...)))
+      if not r[1] then error(r[2], 2) end
+      return unpack(r, 2, r.n)
+    end
+  end
 end
 
 -- ---- prototypes (digest §5.3) -----------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include "lua/LuaStackGuard.h"
 #include "lua/LuaState.h"
 #include "protocol/Message.h"
+#include "runtime/TaskRunner.h"
 
 using namespace Qt::StringLiterals;
 
@@ -89,7 +90,8 @@ QByteArray durationText(std::chrono::nanoseconds d)
 VarError luaFailure(const LuaError& e)
 {
     const bool timedOut = e.kind == LuaError::Kind::Timeout;
-    return { QByteArray(timedOut ? protocol::code::Timeout : protocol::code::LuaError), e.message, e.traceback };
+    return { QByteArray(timedOut ? protocol::code::Timeout : protocol::code::LuaError), e.message,
+        e.traceback };
 }
 
 // t[k] for values that are not plain tables (strings, userdata with __index): run under a
@@ -192,7 +194,7 @@ std::vector<const Variable*> VariableTree::all() const
     for (const auto& [seq, v] : m_bySeq)
         result.push_back(v.get());
     std::sort(result.begin(), result.end(),
-              [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
+        [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
     return result;
 }
 
@@ -215,10 +217,8 @@ Variable* VariableTree::newVariable(ConnectionId owner, qint64 id, Variable* par
     return v;
 }
 
-Variable* VariableTree::createFromClient(
-    ConnectionId connection, qint64 id, qint64 parentId,
-    const std::vector<std::pair<QByteArray, QByteArray>>& properties, bool nowatch,
-    VarError* error)
+Variable* VariableTree::createFromClient(ConnectionId connection, qint64 id, qint64 parentId,
+    const std::vector<std::pair<QByteArray, QByteArray>>& properties, bool nowatch, VarError* error)
 {
     if (id == 0) {
         *error = { QByteArray(protocol::code::BadMessage), u"create message must include id"_s };
@@ -226,14 +226,14 @@ Variable* VariableTree::createFromClient(
     }
     if (find(connection, id)) {
         *error = { QByteArray(protocol::code::BadMessage),
-                   u"variable ID %1 already in use"_s.arg(id) };
+            u"variable ID %1 already in use"_s.arg(id) };
         return nullptr;
     }
     Variable* parent = parentId ? find(connection, parentId) : nullptr;
     if (!parent) {
         *error = { QByteArray(parentId ? protocol::code::NotFound : protocol::code::BadMessage),
-                   parentId ? u"parent variable %1 not found"_s.arg(parentId)
-                            : u"variable %1 needs a parentId"_s.arg(id) };
+            parentId ? u"parent variable %1 not found"_s.arg(parentId)
+                     : u"variable %1 needs a parentId"_s.arg(id) };
         return nullptr;
     }
 
@@ -248,7 +248,7 @@ Variable* VariableTree::createFromClient(
     }
     if (pathText.isEmpty()) {
         *error = { QByteArray(protocol::code::BadMessage),
-                   u"variable %1: path property required"_s.arg(id) };
+            u"variable %1: path property required"_s.arg(id) };
         return nullptr;
     }
     ParsedPath path = parsePath(pathText);
@@ -262,14 +262,14 @@ Variable* VariableTree::createFromClient(
         splitPriority(name, &bare);
         if (bare == "access" && !parseAccess(value, &access)) {
             *error = { QByteArray(protocol::code::BadAccess),
-                       u"variable %1: invalid access '%2' (use r, w, rw or action)"_s.arg(id).arg(
-                           QString::fromUtf8(value)) };
+                u"variable %1: invalid access '%2' (use r, w, rw or action)"_s.arg(id).arg(
+                    QString::fromUtf8(value)) };
             return nullptr;
         }
     }
     if (const QString problem = checkPathAccess(path, access); !problem.isEmpty()) {
         *error = { QByteArray(protocol::code::BadAccess),
-                   u"variable %1 (%2): %3"_s.arg(id).arg(QString::fromUtf8(pathText), problem) };
+            u"variable %1 (%2): %3"_s.arg(id).arg(QString::fromUtf8(pathText), problem) };
         return nullptr;
     }
 
@@ -301,8 +301,7 @@ Variable* VariableTree::createFromClient(
 }
 
 Variable* VariableTree::createFromLua(Variable* parent, int valueIdx,
-                                      const std::vector<std::pair<QByteArray, QByteArray>>& properties,
-                                      VarError* error)
+    const std::vector<std::pair<QByteArray, QByteArray>>& properties, VarError* error)
 {
     lua_State* L = m_L;
     valueIdx = lua_absindex(L, valueIdx);
@@ -310,7 +309,7 @@ Variable* VariableTree::createFromLua(Variable* parent, int valueIdx,
     for (const auto& [name, value] : properties) {
         if (name == "access" && !parseAccess(value, &access)) {
             *error = { QByteArray(protocol::code::BadAccess),
-                       u"invalid access '%1' (use r, w, rw or action)"_s.arg(QString::fromUtf8(value)) };
+                u"invalid access '%1' (use r, w, rw or action)"_s.arg(QString::fromUtf8(value)) };
             return nullptr;
         }
     }
@@ -354,7 +353,7 @@ void VariableTree::computeInitial(Variable* v)
         auto called = m_lua.call(2, 1);
         if (!called) {
             report(v, protocol::code::LuaError,
-                   u"create=%1 failed: %2"_s.arg(QString::fromUtf8(create), called.error().message));
+                u"create=%1 failed: %2"_s.arg(QString::fromUtf8(create), called.error().message));
             return;
         }
         if (!lua_isnil(L, -1)) {
@@ -432,7 +431,7 @@ void VariableTree::dropConnection(ConnectionId connection)
                 tops.push_back(v);
         }
         std::sort(tops.begin(), tops.end(),
-                  [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
+            [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
         for (Variable* v : tops)
             destroy(v);
         m_connections.erase(connection);
@@ -444,8 +443,7 @@ void VariableTree::dropConnection(ConnectionId connection)
 // ---- properties --------------------------------------------------------------------------------
 
 void VariableTree::applyProperty(Variable* v, QByteArrayView rawName, QByteArrayView value,
-                                 bool record, bool* pathChanged, bool* wrapperChanged,
-                                 VarError* error)
+    bool record, bool* pathChanged, bool* wrapperChanged, VarError* error)
 {
     QByteArrayView name;
     const Priority priority = splitPriority(rawName, &name);
@@ -453,14 +451,14 @@ void VariableTree::applyProperty(Variable* v, QByteArrayView rawName, QByteArray
         Access access;
         if (!parseAccess(value, &access)) {
             *error = { QByteArray(protocol::code::BadAccess),
-                       u"variable %1: invalid access '%2' (use r, w, rw or action)"_s.arg(v->id).arg(
-                           QString::fromUtf8(value.toByteArray())) };
+                u"variable %1: invalid access '%2' (use r, w, rw or action)"_s.arg(v->id).arg(
+                    QString::fromUtf8(value.toByteArray())) };
             return;
         }
         if (v->hasPath) {
             if (const QString problem = checkPathAccess(v->path, access); !problem.isEmpty()) {
                 *error = { QByteArray(protocol::code::BadAccess),
-                           u"variable %1: %2"_s.arg(v->id).arg(problem) };
+                    u"variable %1: %2"_s.arg(v->id).arg(problem) };
                 return;
             }
         }
@@ -477,9 +475,8 @@ void VariableTree::applyProperty(Variable* v, QByteArrayView rawName, QByteArray
         markProperty(v, name.toByteArray());
 }
 
-bool VariableTree::setProperties(Variable* v,
-                                 const std::vector<std::pair<QByteArray, QByteArray>>& properties,
-                                 VarError* error)
+bool VariableTree::setProperties(
+    Variable* v, const std::vector<std::pair<QByteArray, QByteArray>>& properties, VarError* error)
 {
     bool pathChanged = false;
     bool wrapperChanged = false;
@@ -496,7 +493,7 @@ bool VariableTree::setProperties(Variable* v,
         ParsedPath path = parsePath(p ? p->value : QByteArray());
         if (const QString problem = checkPathAccess(path, v->access); !problem.isEmpty()) {
             *error = { QByteArray(protocol::code::BadAccess),
-                       u"variable %1: %2"_s.arg(v->id).arg(problem) };
+                u"variable %1: %2"_s.arg(v->id).arg(problem) };
             return false;
         }
         v->hasPath = !path.segments.empty();
@@ -521,18 +518,18 @@ bool VariableTree::setProperties(Variable* v,
     return true;
 }
 
-void VariableTree::setServerProperty(Variable* v, QByteArrayView name, QByteArrayView value,
-                                     Priority priority)
+void VariableTree::setServerProperty(
+    Variable* v, QByteArrayView name, QByteArrayView value, Priority priority)
 {
     if (storeProperty(v, name, value, priority))
         markProperty(v, name.toByteArray());
 }
 
-bool VariableTree::storeProperty(Variable* v, QByteArrayView name, QByteArrayView value,
-                                 Priority priority)
+bool VariableTree::storeProperty(
+    Variable* v, QByteArrayView name, QByteArrayView value, Priority priority)
 {
     auto it = std::find_if(v->properties.begin(), v->properties.end(),
-                           [&](const VarProperty& p) { return p.name == name; });
+        [&](const VarProperty& p) { return p.name == name; });
     if (value.isEmpty()) {
         if (it == v->properties.end())
             return false;
@@ -614,12 +611,12 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
     const int base = lua_gettop(L);
     if (v->access == Access::Read) {
         *error = { QByteArray(protocol::code::BadAccess),
-                   u"variable %1 is read-only (access r)"_s.arg(v->id) };
+            u"variable %1 is read-only (access r)"_s.arg(v->id) };
         return false;
     }
     if (auto decoded = LuaJson::decode(L, valueJson); !decoded) {
         *error = { QByteArray(protocol::code::BadMessage),
-                   u"variable %1: bad value: %2"_s.arg(v->id).arg(decoded.error()) };
+            u"variable %1: bad value: %2"_s.arg(v->id).arg(decoded.error()) };
         return false;
     }
     const int valueIdx = lua_gettop(L);
@@ -638,7 +635,8 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
     if (last.kind == PathSegment::Kind::Getter && v->access != Access::Action
         && v->access != Access::ReadWrite) {
         *error = { QByteArray(protocol::code::BadAccess),
-                   u"variable %1: a getter path can only be written with access rw or action"_s.arg(v->id) };
+            u"variable %1: a getter path can only be written with access rw or action"_s.arg(
+                v->id) };
         lua_settop(L, base);
         return false;
     }
@@ -665,8 +663,8 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
     const QByteArray fullPath = pathText(segments, segments.size());
     if (lua_isnil(L, target)) {
         *error = { QByteArray(protocol::code::PathFailure),
-                   u"cannot set %1: %2 is nil"_s.arg(QString::fromUtf8(fullPath),
-                                                      QString::fromUtf8(pathText(segments, segments.size() - 1))) };
+            u"cannot set %1: %2 is nil"_s.arg(QString::fromUtf8(fullPath),
+                QString::fromUtf8(pathText(segments, segments.size() - 1))) };
         lua_settop(L, base);
         return false;
     }
@@ -677,20 +675,20 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
     switch (last.kind) {
     case PathSegment::Kind::Setter:
         lua_pushvalue(L, valueIdx);
-        ok = callMethod(target, last.name, 1, 0, error);
+        ok = callMethod(target, last.name, 1, 0, error, true);
         break;
     case PathSegment::Kind::Getter:
         if (v->access == Access::Action) {
-            ok = callMethod(target, last.name, 0, 0, error);
+            ok = callMethod(target, last.name, 0, 0, error, true);
         } else {
             lua_pushvalue(L, valueIdx);
-            ok = callMethod(target, last.name, 1, 0, error);
+            ok = callMethod(target, last.name, 1, 0, error, true);
         }
         break;
     case PathSegment::Kind::Index:
         if (!lua_istable(L, target)) {
             *error = { QByteArray(protocol::code::PathFailure),
-                       u"cannot set %1: not a table"_s.arg(QString::fromUtf8(fullPath)) };
+                u"cannot set %1: not a table"_s.arg(QString::fromUtf8(fullPath)) };
             ok = false;
             break;
         }
@@ -701,8 +699,8 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
         const int t = lua_type(L, target);
         if (t != LUA_TTABLE && t != LUA_TUSERDATA) {
             *error = { QByteArray(protocol::code::PathFailure),
-                       u"cannot set %1: a %2 has no fields"_s.arg(
-                           QString::fromUtf8(fullPath), QString::fromUtf8(luaL_typename(L, target))) };
+                u"cannot set %1: a %2 has no fields"_s.arg(
+                    QString::fromUtf8(fullPath), QString::fromUtf8(luaL_typename(L, target))) };
             ok = false;
             break;
         }
@@ -807,7 +805,7 @@ bool VariableTree::getField(int objIdx, const QByteArray& name, VarError* error)
         }
         lua_pop(L, 1);
         *error = { QByteArray(protocol::code::PathFailure),
-                   u"__index chain too long looking up '%1'"_s.arg(QString::fromUtf8(name)) };
+            u"__index chain too long looking up '%1'"_s.arg(QString::fromUtf8(name)) };
         return false;
     }
     if (type == LUA_TUSERDATA || type == LUA_TSTRING) {
@@ -821,15 +819,17 @@ bool VariableTree::getField(int objIdx, const QByteArray& name, VarError* error)
         return true;
     }
     *error = { QByteArray(protocol::code::PathFailure),
-               u"cannot read '%1' of a %2 value"_s.arg(QString::fromUtf8(name),
-                                                      QString::fromUtf8(luaL_typename(L, objIdx))) };
+        u"cannot read '%1' of a %2 value"_s.arg(
+            QString::fromUtf8(name), QString::fromUtf8(luaL_typename(L, objIdx))) };
     return false;
 }
 
 // Calls self:name(args…) where the extraArgs arguments are on top of the stack (they are
-// consumed). Pushes nresults results on success.
-bool VariableTree::callMethod(int selfIdx, const QByteArray& name, int extraArgs, int nresults,
-                              VarError* error)
+// consumed). Pushes nresults results on success. As a task (actions and setters: they may wait,
+// LUA_API.md) it runs in a coroutine of the session's TaskRunner and pushes nothing; a wait ends
+// it for this turn and errors after the wait go to m_computing's watchers.
+bool VariableTree::callMethod(
+    int selfIdx, const QByteArray& name, int extraArgs, int nresults, VarError* error, bool asTask)
 {
     lua_State* L = m_L;
     selfIdx = lua_absindex(L, selfIdx);
@@ -839,17 +839,29 @@ bool VariableTree::callMethod(int selfIdx, const QByteArray& name, int extraArgs
         return false;
     }
     const int fnType = lua_type(L, -1);
-    if (fnType != LUA_TFUNCTION && !(fnType == LUA_TTABLE && luaL_getmetafield(L, -1, "__call") != LUA_TNIL
-                                     && (lua_pop(L, 1), true))) {
+    if (fnType != LUA_TFUNCTION
+        && !(fnType == LUA_TTABLE && luaL_getmetafield(L, -1, "__call") != LUA_TNIL
+            && (lua_pop(L, 1), true))) {
         *error = { QByteArray(protocol::code::PathFailure),
-                   u"'%1' is not a function (it is %2)"_s.arg(QString::fromUtf8(name),
-                                                             QString::fromUtf8(luaL_typename(L, -1))) };
+            u"'%1' is not a function (it is %2)"_s.arg(
+                QString::fromUtf8(name), QString::fromUtf8(luaL_typename(L, -1))) };
         lua_settop(L, argsBase);
         return false;
     }
     lua_insert(L, argsBase + 1); // fn, args…
     lua_pushvalue(L, selfIdx);
     lua_insert(L, argsBase + 2); // fn, self, args…
+    if (asTask) {
+        if (TaskRunner* runner = TaskRunner::from(L)) {
+            auto started = runner->start(extraArgs + 1, 0, QString::fromUtf8(name) + u"()"_s,
+                m_computing ? m_computing->seq : 0);
+            if (!started) {
+                *error = luaFailure(started.error());
+                return false;
+            }
+            return true;
+        }
+    }
     if (auto called = m_lua.call(extraArgs + 1, nresults); !called) {
         *error = luaFailure(called.error());
         return false;
@@ -857,8 +869,8 @@ bool VariableTree::callMethod(int selfIdx, const QByteArray& name, int extraArgs
     return true;
 }
 
-bool VariableTree::navigate(const std::vector<PathSegment>& segments, std::size_t count,
-                            int startIdx, VarError* error)
+bool VariableTree::navigate(
+    const std::vector<PathSegment>& segments, std::size_t count, int startIdx, VarError* error)
 {
     lua_State* L = m_L;
     lua_pushvalue(L, startIdx);
@@ -868,8 +880,8 @@ bool VariableTree::navigate(const std::vector<PathSegment>& segments, std::size_
             lua_pop(L, 1);
             const QByteArray at = i ? pathText(segments, i) : QByteArray("(parent)");
             *error = { QByteArray(protocol::code::PathFailure),
-                       u"%1 is nil in path %2"_s.arg(QString::fromUtf8(at),
-                                                     QString::fromUtf8(pathText(segments, segments.size()))) };
+                u"%1 is nil in path %2"_s.arg(QString::fromUtf8(at),
+                    QString::fromUtf8(pathText(segments, segments.size()))) };
             return false;
         }
         bool ok = true;
@@ -882,8 +894,9 @@ bool VariableTree::navigate(const std::vector<PathSegment>& segments, std::size_
                 lua_rawgeti(L, -1, s.index + 1);
             } else {
                 *error = { QByteArray(protocol::code::PathFailure),
-                           u"cannot index a %1 value with %2"_s.arg(
-                               QString::fromUtf8(luaL_typename(L, -1))).arg(s.index) };
+                    u"cannot index a %1 value with %2"_s
+                        .arg(QString::fromUtf8(luaL_typename(L, -1)))
+                        .arg(s.index) };
                 ok = false;
             }
             break;
@@ -892,7 +905,7 @@ bool VariableTree::navigate(const std::vector<PathSegment>& segments, std::size_
             break;
         case PathSegment::Kind::Setter:
             *error = { QByteArray(protocol::code::BadAccess),
-                       u"'%1(_)' is a setter and cannot be read"_s.arg(QString::fromUtf8(s.name)) };
+                u"'%1(_)' is a setter and cannot be read"_s.arg(QString::fromUtf8(s.name)) };
             ok = false;
             break;
         }
@@ -957,8 +970,10 @@ void VariableTree::updateWrapper(Variable* v)
         auto called = m_lua.call(2, 1);
         if (!called) {
             if (m_log)
-                m_log(u"wrapper %1 of variable %2: sync failed: %3"_s.arg(
-                    QString::fromUtf8(v->wrapperName)).arg(v->id).arg(called.error().message));
+                m_log(u"wrapper %1 of variable %2: sync failed: %3"_s
+                          .arg(QString::fromUtf8(v->wrapperName))
+                          .arg(v->id)
+                          .arg(called.error().message));
             return;
         }
         if (lua_toboolean(L, -1))
@@ -975,7 +990,8 @@ void VariableTree::updateWrapper(Variable* v)
     if (auto made = m_lua.call(2, 1); !made) {
         lua_settop(L, base);
         if (m_log)
-            m_log(u"variable %1: cannot build its varTable: %2"_s.arg(v->id).arg(made.error().message));
+            m_log(u"variable %1: cannot build its varTable: %2"_s.arg(v->id).arg(
+                made.error().message));
         return;
     }
     pushValue(v);
@@ -993,7 +1009,8 @@ void VariableTree::updateWrapper(Variable* v)
     }
     if (lua_isnil(L, -1)) {
         if (m_log)
-            m_log(u"variable %1: no wrapper named %2"_s.arg(v->id).arg(QString::fromUtf8(v->wrapperName)));
+            m_log(u"variable %1: no wrapper named %2"_s.arg(v->id).arg(
+                QString::fromUtf8(v->wrapperName)));
         lua_pop(L, 1);
         return;
     }
@@ -1122,7 +1139,7 @@ void VariableTree::collect(std::vector<Outgoing>& out)
     if (m_dirty.empty())
         return;
     std::sort(m_dirty.begin(), m_dirty.end(),
-              [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
+        [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
 
     std::vector<protocol::OutProperty> props;
     for (const Priority priority : { Priority::High, Priority::Medium, Priority::Low }) {
@@ -1155,7 +1172,8 @@ void VariableTree::collect(std::vector<Outgoing>& out)
                     full = protocol::encodeUpdate(v->id, fullValue ? &v->json : nullptr, props);
             }
             for (const ConnectionId c : v->watchers) {
-                const bool wantsFull = std::find(v->fullUpdateFor.begin(), v->fullUpdateFor.end(), c)
+                const bool wantsFull
+                    = std::find(v->fullUpdateFor.begin(), v->fullUpdateFor.end(), c)
                     != v->fullUpdateFor.end();
                 const QByteArray& message = wantsFull ? full : change;
                 if (!message.isEmpty())
@@ -1446,7 +1464,7 @@ QByteArray VariableTree::getReply(ConnectionId connection, const std::vector<qin
         if (v->access != Access::Write && v->access != Access::Action) {
             w.Key("value");
             w.RawValue(v->json.constData(), static_cast<std::size_t>(v->json.size()),
-                       rapidjson::kObjectType);
+                rapidjson::kObjectType);
         }
         w.Key("properties");
         w.StartObject();
@@ -1491,7 +1509,8 @@ QByteArray VariableTree::getObjectsReply(const std::vector<qint64>& objectIds)
             w.Null();
         } else if (typeName(obj).isEmpty() && isArrayTable(L, obj, &length)) {
             encodeValue(obj, text, true);
-            w.RawValue(text.constData(), static_cast<std::size_t>(text.size()), rapidjson::kArrayType);
+            w.RawValue(
+                text.constData(), static_cast<std::size_t>(text.size()), rapidjson::kArrayType);
         } else {
             // The object's fields: primitives as is, tables as refs, functions left out.
             std::vector<std::pair<QByteArray, int>> keys;
@@ -1499,30 +1518,30 @@ QByteArray VariableTree::getObjectsReply(const std::vector<qint64>& objectIds)
             // Own fields first, then defaults from the __index chain (prototype fields).
             int table = obj;
             for (int depth = 0; depth < kMaxIndexChain && table; ++depth) {
-            lua_pushnil(L);
-            while (lua_next(L, table) != 0) {
-                QByteArray key;
-                if (lua_type(L, -2) == LUA_TSTRING) {
-                    key = lua::toBytes(L, -2);
-                } else if (lua_type(L, -2) == LUA_TNUMBER) {
-                    char number[detail::kNumberKeyCapacity];
-                    const std::size_t len = detail::formatNumberKey(L, -2, number);
-                    key = QByteArray(number, static_cast<qsizetype>(len));
+                lua_pushnil(L);
+                while (lua_next(L, table) != 0) {
+                    QByteArray key;
+                    if (lua_type(L, -2) == LUA_TSTRING) {
+                        key = lua::toBytes(L, -2);
+                    } else if (lua_type(L, -2) == LUA_TNUMBER) {
+                        char number[detail::kNumberKeyCapacity];
+                        const std::size_t len = detail::formatNumberKey(L, -2, number);
+                        key = QByteArray(number, static_cast<qsizetype>(len));
+                    }
+                    const bool shown = !key.isEmpty() && lua_type(L, -1) != LUA_TFUNCTION
+                        && !key.startsWith("__") && !(table != obj && key == "type")
+                        && std::find(seen.begin(), seen.end(), key) == seen.end();
+                    if (shown) {
+                        seen.push_back(key);
+                        const int t = lua_type(L, -1);
+                        if (t == LUA_TTABLE || t == LUA_TUSERDATA)
+                            text = refJson(objectId(-1)); // nested tables are refs
+                        else
+                            encodeValue(-1, text, true);
+                        keys.emplace_back(key + '\0' + text, 0);
+                    }
+                    lua_pop(L, 1);
                 }
-                const bool shown = !key.isEmpty() && lua_type(L, -1) != LUA_TFUNCTION
-                    && !key.startsWith("__") && !(table != obj && key == "type")
-                    && std::find(seen.begin(), seen.end(), key) == seen.end();
-                if (shown) {
-                    seen.push_back(key);
-                    const int t = lua_type(L, -1);
-                    if (t == LUA_TTABLE || t == LUA_TUSERDATA)
-                        text = refJson(objectId(-1)); // nested tables are refs
-                    else
-                        encodeValue(-1, text, true);
-                    keys.emplace_back(key + '\0' + text, 0);
-                }
-                lua_pop(L, 1);
-            }
                 // Next: the table its metatable's __index names, if it is a table.
                 int next = 0;
                 if (lua_getmetatable(L, table)) {
@@ -1537,8 +1556,8 @@ QByteArray VariableTree::getObjectsReply(const std::vector<qint64>& objectIds)
             for (const auto& [entry, unused] : keys) {
                 const qsizetype nul = entry.indexOf('\0');
                 w.Key(entry.constData(), static_cast<rapidjson::SizeType>(nul));
-                w.RawValue(entry.constData() + nul + 1, static_cast<std::size_t>(entry.size() - nul - 1),
-                           rapidjson::kObjectType);
+                w.RawValue(entry.constData() + nul + 1,
+                    static_cast<std::size_t>(entry.size() - nul - 1), rapidjson::kObjectType);
             }
             w.EndObject();
         }
@@ -1571,7 +1590,8 @@ QByteArray VariableTree::variablesJson() const
     // Breadth-first from the roots, as the reference's browser expects.
     std::deque<std::pair<const Variable*, int>> queue;
     std::vector<Variable*> roots = m_roots;
-    std::sort(roots.begin(), roots.end(), [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
+    std::sort(roots.begin(), roots.end(),
+        [](const Variable* a, const Variable* b) { return a->seq < b->seq; });
     for (const Variable* r : roots)
         queue.emplace_back(r, 0);
     while (!queue.empty()) {

@@ -234,7 +234,8 @@ private:
     bool navigate(const std::vector<PathSegment>& segments, std::size_t count, int startIdx,
                   VarError* error);
     bool getField(int objIdx, const QByteArray& name, VarError* error);
-    bool callMethod(int selfIdx, const QByteArray& name, int extraArgs, int nresults, VarError* error);
+    bool callMethod(int selfIdx, const QByteArray& name, int extraArgs, int nresults, VarError* error,
+        bool asTask = false);
     // After a new raw value (on top of the stack): store it, update the wrapper, compute the
     // outgoing JSON and `type`. Pops the value.
     void acceptValue(Variable* v, QByteArray baseJson, bool record);

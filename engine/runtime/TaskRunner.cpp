@@ -1,0 +1,237 @@
+#include "TaskRunner.h"
+
+#include <QMetaObject>
+#include <QObject>
+
+#include <lua.hpp>
+
+#include "lua/LuaState.h"
+
+using namespace Qt::StringLiterals;
+
+namespace lunette {
+
+namespace {
+
+constexpr const char* kRunnerKey = "lunette.tasks"; // registry: light userdata, the runner
+// The value a task yields when it waits for the engine (suspend()); its address is the marker.
+const char kWaitMarker = 0;
+
+} // namespace
+
+TaskRunner::TaskRunner(LuaState& lua, Hooks hooks)
+    : m_lua(lua), m_hooks(std::move(hooks)), m_core(std::make_shared<TaskRunnerCore>())
+{
+    m_core->runner = this;
+    lua_State* L = m_lua.state();
+    lua_pushlightuserdata(L, this);
+    lua_setfield(L, LUA_REGISTRYINDEX, kRunnerKey);
+}
+
+TaskRunner::~TaskRunner()
+{
+    m_core->runner = nullptr; // Resumers called from here on do nothing
+    lua_State* L = m_lua.state();
+    for (auto& [id, task] : m_tasks) {
+        if (task.wait && !task.wait->finished) {
+            task.wait->finished = true;
+            if (task.wait->cancel)
+                task.wait->cancel();
+        }
+        luaL_unref(L, LUA_REGISTRYINDEX, task.ref);
+    }
+    m_tasks.clear();
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, kRunnerKey);
+}
+
+TaskRunner* TaskRunner::from(lua_State* L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, kRunnerKey);
+    auto* runner = static_cast<TaskRunner*>(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    return runner;
+}
+
+void TaskRunner::pushWaitMarker(lua_State* L)
+{
+    lua_pushlightuserdata(L, const_cast<char*>(&kWaitMarker));
+}
+
+std::size_t TaskRunner::waitingCount() const
+{
+    std::size_t n = 0;
+    for (const auto& [id, task] : m_tasks)
+        n += task.wait && task.wait->parked && !task.wait->finished;
+    return n;
+}
+
+Expected<TaskRunner::Outcome, LuaError> TaskRunner::start(
+    int nargs, int nresults, const QString& origin, quint64 tag)
+{
+    lua_State* L = m_lua.state();
+    luaL_checkstack(L, 2, "TaskRunner::start");
+    lua_State* co = lua_newthread(L); // fn, args…, co
+    const int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_xmove(L, co, nargs + 1);
+    const quint64 id = m_nextId++;
+    m_tasks[id] = Task { co, ref, origin, tag, nullptr };
+    return step(id, nargs, nresults);
+}
+
+// Runs the task until it finishes, fails or waits.
+Expected<TaskRunner::Outcome, LuaError> TaskRunner::step(quint64 id, int nargs, int nresults)
+{
+    lua_State* L = m_lua.state();
+    lua_State* co = m_tasks.at(id).co;
+    const quint64 outer = m_current;
+    m_current = id;
+    int count = 0;
+    auto resumed = m_lua.resume(co, nargs, &count);
+    m_current = outer;
+    if (!resumed) {
+        drop(id);
+        return unexpected(resumed.error());
+    }
+    if (*resumed) {
+        Task& task = m_tasks.at(id);
+        const bool waits = count >= 1 && lua_touserdata(co, -count) == &kWaitMarker && task.wait
+            && !task.wait->parked;
+        lua_pop(co, count);
+        if (!waits) {
+            drop(id);
+            LuaError error;
+            error.message = u"coroutine.yield() in %1 outside a coroutine of the site's own: "
+                            "use time.sleep(ms) to wait"_s.arg(task.origin);
+            return unexpected(std::move(error));
+        }
+        task.wait->parked = true;
+        if (task.wait->early) {
+            // The work finished before the task had yielded: continue in the next round.
+            ResultPusher results = *task.wait->early;
+            task.wait->early.reset();
+            QMetaObject::invokeMethod(
+                m_hooks.context,
+                [core = std::weak_ptr<TaskRunnerCore>(m_core), id, results] {
+                    if (auto alive = core.lock(); alive && alive->runner)
+                        alive->runner->resume(id, results);
+                },
+                Qt::QueuedConnection);
+        }
+        return Outcome { false, 0 };
+    }
+    // Finished: move the results to the main stack.
+    if (nresults != LUA_MULTRET) {
+        if (count > nresults)
+            lua_pop(co, count - nresults);
+        for (; count < nresults; ++count)
+            lua_pushnil(co);
+        count = nresults;
+    }
+    luaL_checkstack(L, count, "task results");
+    lua_xmove(co, L, count);
+    drop(id);
+    return Outcome { true, count };
+}
+
+void TaskRunner::resume(quint64 id, const ResultPusher& results)
+{
+    auto it = m_tasks.find(id);
+    if (it == m_tasks.end())
+        return;
+    const QString origin = it->second.origin;
+    const quint64 tag = it->second.tag;
+    auto run = [&] {
+        auto found = m_tasks.find(id);
+        if (found == m_tasks.end())
+            return;
+        found->second.wait.reset();
+        lua_State* co = found->second.co;
+        const int nargs = results ? results(co) : 0;
+        auto stepped = step(id, nargs, 0);
+        if (!stepped && m_hooks.reportError)
+            m_hooks.reportError(tag, origin, stepped.error());
+    };
+    if (m_hooks.runTurn)
+        m_hooks.runTurn(run);
+    else
+        run();
+}
+
+void TaskRunner::drop(quint64 id)
+{
+    auto it = m_tasks.find(id);
+    if (it == m_tasks.end())
+        return;
+    luaL_unref(m_lua.state(), LUA_REGISTRYINDEX, it->second.ref);
+    m_tasks.erase(it);
+}
+
+std::shared_ptr<TaskWait> TaskRunner::beginWait(lua_State* L, QString* why)
+{
+    auto it = m_tasks.find(m_current);
+    if (m_current == 0 || it == m_tasks.end()) {
+        *why = u"outside any action, timer or main.lua (a getter or a metamethod cannot wait)"_s;
+        return nullptr;
+    }
+    if (!lua_isyieldable(L)) {
+        *why = u"inside a call that cannot be suspended (a getter, a metamethod, a sort comparator "
+               "or a C function)"_s;
+        return nullptr;
+    }
+    if (it->second.wait) {
+        *why = u"the task is already waiting"_s;
+        return nullptr;
+    }
+    auto wait = std::make_shared<TaskWait>();
+    wait->runner = m_core;
+    wait->task = m_current;
+    wait->context = m_hooks.context;
+    it->second.wait = wait;
+    return wait;
+}
+
+// ---- Async.h ----------------------------------------------------------------------------------
+
+void Resumer::operator()(ResultPusher results) const
+{
+    if (!m_wait || m_wait->finished)
+        return;
+    m_wait->finished = true;
+    if (!m_wait->parked) {
+        m_wait->early = std::move(results);
+        return;
+    }
+    if (auto core = m_wait->runner.lock(); core && core->runner)
+        core->runner->resume(m_wait->task, results);
+}
+
+void Resumer::onCancel(std::function<void()> cancel) const
+{
+    if (m_wait)
+        m_wait->cancel = std::move(cancel);
+}
+
+bool Resumer::pending() const
+{
+    return m_wait && !m_wait->finished;
+}
+
+QObject* Resumer::context() const
+{
+    return m_wait ? m_wait->context : nullptr;
+}
+
+int suspend(lua_State* L, const char* what, std::function<void(Resumer)> start)
+{
+    TaskRunner* runner = TaskRunner::from(L);
+    QString why = u"this Lua state runs no tasks"_s;
+    std::shared_ptr<TaskWait> wait = runner ? runner->beginWait(L, &why) : nullptr;
+    if (!wait)
+        return luaL_error(L, "%s cannot wait here: %s", what, qUtf8Printable(why));
+    start(Resumer(wait));
+    lua_pushlightuserdata(L, const_cast<char*>(&kWaitMarker));
+    return lua_yield(L, 1);
+}
+
+} // namespace lunette

@@ -1,0 +1,239 @@
+// Tasks (runtime/TaskRunner, LUA_API.md "Coroutines everywhere user code runs"): actions, timers
+// and main.lua run in coroutines; a module call that waits (time.sleep) ends the turn — its
+// changes reach the page at once — and the task continues in a later turn, while other turns run.
+// Yields inside pcall, in tail position and inside the site's own coroutines; where waiting is
+// impossible (getters) a clear error; errors after a wait are reported; a session that ends
+// cancels its waits.
+
+#include <semaphore>
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTest>
+
+#include "runtime/TaskRunner.h"
+#include "session/Console.h"
+#include "session/Session.h"
+#include "support/ServerFixture.h"
+#include "support/TestSupport.h"
+
+using namespace Qt::StringLiterals;
+using lunette::ConsoleReply;
+using lunette::test::ProtocolClient;
+using lunette::test::ServerFixture;
+
+class TestTasks final : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<ServerFixture> m_server;
+    QString m_session;
+    QStringList m_log; // the session's log lines (filled on the executor, read after a barrier)
+    std::mutex m_logMutex;
+
+    // Evaluate in the session (as the console does) and return its results or error text.
+    QString eval(const QString& input)
+    {
+        QString out = u"<no session>"_s;
+        std::binary_semaphore done { 0 };
+        m_server->sessions().withSession(m_session, [&](lunette::Session* s) {
+            if (s) {
+                const ConsoleReply reply = lunette::evaluateInConsole(*s, input);
+                out = reply.status == ConsoleReply::Status::Ok ? reply.results
+                                                               : u"error: "_s + reply.error;
+            }
+            done.release();
+        });
+        done.acquire();
+        return out;
+    }
+
+    // The trace the fixture's record() builds, joined with "|".
+    QString trace() { return eval(u"return table.concat(trace, '|')"_s); }
+
+    QStringList logLines()
+    {
+        std::lock_guard lock(m_logMutex);
+        return m_log;
+    }
+
+private slots:
+    void init()
+    {
+        lunette::SessionManager::Options options;
+        options.session.lua.timeout = std::chrono::milliseconds(0); // only Stop ends a loop
+        m_server = std::make_unique<ServerFixture>(
+            lunette::test::sourceDir() + u"/tests/data/sites/async"_s, options);
+        QVERIFY2(m_server->start(), qPrintable(m_server->error()));
+        m_server->sessions().setLogger([this](const QString&, int, const QString& text) {
+            std::lock_guard lock(m_logMutex);
+            m_log << text;
+        });
+        m_session = m_server->createSession();
+        QVERIFY(!m_session.isEmpty());
+    }
+
+    void cleanup()
+    {
+        m_server.reset();
+        m_log.clear();
+    }
+
+    // A waiting timer callback lets other turns run, then continues where it stopped.
+    void waitingLetsOtherTurnsRun()
+    {
+        QCOMPARE(
+            eval(
+                u"setTimeout(function() record('a'); require('time').sleep(60); record('b') end, 0)"
+                "; setTimeout(function() record('mid') end, 20)"_s),
+            QString());
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"a|mid|b"_s, 5000);
+    }
+
+    // sleep returns after (about) the time asked for, not before.
+    void sleepWaitsLongEnough()
+    {
+        eval(u"setTimeout(function() local t = require('time'); local t0 = t.monotonic(); "
+             "t.sleep(50); record(t.monotonic() - t0 >= 0.045) end, 0)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"true"_s, 5000);
+    }
+
+    void yieldInsidePcall()
+    {
+        eval(u"setTimeout(function() local ok, v = pcall(function() require('time').sleep(5); "
+             u"return 42 end); "
+             "record(ok, v) end, 0)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"true 42"_s, 5000);
+        // An error after the wait is caught by the pcall around it.
+        eval(u"trace = {}; setTimeout(function() local ok, e = pcall(function() "
+             u"require('time').sleep(5); "
+             "error('inner', 0) end); record(ok, e) end, 0)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"false inner"_s, 5000);
+    }
+
+    void yieldInTailPosition()
+    {
+        eval(u"local function pause(ms) return require('time').sleep(ms) end; "
+             "setTimeout(function() pause(5); record('after tail call') end, 0)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"after tail call"_s, 5000);
+    }
+
+    // A wait inside a coroutine of the site's own passes through it to the task.
+    void yieldInsideTheSitesOwnCoroutines()
+    {
+        eval(
+            u"local inner = coroutine.wrap(function(x) require('time').sleep(5); record('inner', "
+            u"x); "
+            "local y = coroutine.yield(x + 1); record('resumed', y); return 'done' end); "
+            "setTimeout(function() local a = inner(1); record('got', a); record('end', inner(7)) end, 0)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"inner 1|got 2|resumed 7|end done"_s, 5000);
+
+        eval(
+            u"trace = {}; local co = coroutine.create(function() require('time').sleep(5); return "
+            u"'r' end); "
+            "setTimeout(function() record(coroutine.resume(co)); record(coroutine.status(co)) end, 0)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"true r|dead"_s, 5000);
+    }
+
+    // Where Lua cannot yield, waiting is an error that says why.
+    void getterCannotWait()
+    {
+        const QString out = eval(u"return session:getApp():waitingGetter()"_s);
+        QVERIFY2(out.contains(u"time.sleep cannot wait here"_s), qPrintable(out));
+        eval(
+            u"setTimeout(function() table.sort({3, 2, 1}, function(a, b) require('time').sleep(1) return a < b end) end, 0)"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            logLines().join(u'\n').contains(
+                u"time.sleep cannot wait here: inside a call that cannot be suspended"_s),
+            5000);
+    }
+
+    // A failure after the wait goes to the log (and to the variable that scheduled it).
+    void errorsAfterAWaitAreReported()
+    {
+        eval(u"setTimeout(function() require('time').sleep(5); error('late failure') end, 0)"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(logLines().join(u'\n').contains(u"late failure"_s), 5000);
+        QCOMPARE(eval(u"return 1 + 1"_s), u"2"_s); // the session is fine
+    }
+
+    // coroutine.yield() at the top of a task is not a wait: an error, the session goes on.
+    void bareYieldIsAnError()
+    {
+        eval(u"setTimeout(function() coroutine.yield() end, 0)"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            logLines().join(u'\n').contains(u"use time.sleep(ms) to wait"_s), 5000);
+    }
+
+    // The page sees the state of an action before its wait (loading = true), then the rest.
+    void aWaitPushesTheChangesSoFar()
+    {
+        ProtocolClient client(*m_server, m_session);
+        QVERIFY(client.open());
+        client.sendMessages({ ProtocolClient::watch(1) });
+        client.sendMessages(
+            { ProtocolClient::create(2, 1, u"loading"_s), ProtocolClient::create(3, 1, u"result"_s),
+                ProtocolClient::create(4, 1, u"load()"_s, { { u"access"_s, u"action"_s } }) });
+        client.sendMessages({ ProtocolClient::update(4, QJsonValue()) }, true);
+        // loading = true arrives while the action waits...
+        const QJsonObject loading = client.waitForMessage([](const QJsonObject& m) {
+            const QJsonObject d = m.value(u"data"_s).toObject();
+            return m.value(u"type"_s) == u"update"_s && d.value(u"varId"_s).toInt() == 2
+                && d.value(u"value"_s) == QJsonValue(true);
+        });
+        QVERIFY(!loading.isEmpty());
+        QCOMPARE(eval(u"return session:getApp().result"_s), QString()); // still waiting
+        // ...then the result and loading = false.
+        const QJsonObject result = client.waitForMessage([](const QJsonObject& m) {
+            const QJsonObject d = m.value(u"data"_s).toObject();
+            return m.value(u"type"_s) == u"update"_s && d.value(u"varId"_s).toInt() == 3
+                && d.value(u"value"_s) == QJsonValue(u"loaded"_s);
+        });
+        QVERIFY(!result.isEmpty());
+        QCOMPARE(eval(u"return session:getApp().loading"_s), u"false"_s);
+    }
+
+    // Ending a session while tasks wait cancels the waits; nothing runs afterwards.
+    void endingTheSessionCancelsWaits()
+    {
+        eval(u"setTimeout(function() require('time').sleep(100000); record('never') end, 0)"_s);
+        std::size_t waiting = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                std::binary_semaphore done { 0 };
+                m_server->sessions().withSession(m_session, [&](lunette::Session* s) {
+                    waiting = s ? s->tasks().waitingCount() : 0;
+                    done.release();
+                });
+                done.acquire();
+                return waiting == 1;
+            }(),
+            5000);
+        m_server->sessions().destroySession(m_session);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_server->sessions().hasSession(m_session), 5000);
+    }
+
+    // main.lua may wait: the session exists after its first part, the rest follows.
+    void mainLuaMayWait()
+    {
+        ServerFixture server(lunette::test::sourceDir() + u"/tests/data/sites/async-main"_s);
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        const QString id = server.createSession();
+        QVERIFY(!id.isEmpty());
+        const auto phase = [&] {
+            QString out;
+            std::binary_semaphore done { 0 };
+            server.sessions().withSession(id, [&](lunette::Session* s) {
+                if (s)
+                    out = lunette::evaluateInConsole(*s, u"return phase"_s).results;
+                done.release();
+            });
+            done.acquire();
+            return out;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(phase(), u"after"_s, 5000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTasks)
+#include "test_tasks.moc"
