@@ -90,7 +90,7 @@ public:
     static void initMain()
     {
         QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
-        QStandardPaths::setTestModeEnabled(true); // QSettings under ~/.qttest
+        lunette::test::isolateSettings(); // QSettings in a folder of this process
     }
 
 private:

@@ -92,8 +92,8 @@ public:
     static void initMain()
     {
         QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
-        // QSettings then writes under ~/.qttest, never into the user's real settings.
-        QStandardPaths::setTestModeEnabled(true);
+        // QSettings in a folder of this process, never the user's (nor another test's).
+        lunette::test::isolateSettings();
     }
 
 private:

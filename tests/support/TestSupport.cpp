@@ -6,6 +6,8 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 
 namespace lunette::test {
@@ -36,6 +38,13 @@ bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs)
         loop.exec();
     }
     return true;
+}
+
+void isolateSettings()
+{
+    static QTemporaryDir dir; // lives until the process exits
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
 }
 
 bool copyTree(const QString& from, const QString& to)

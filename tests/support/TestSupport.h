@@ -21,6 +21,10 @@ QString sourceDir();
 // is involved: it sleeps between event passes, and QtWebEngine's browser side runs on this
 // thread, so every IPC hop of a page (each module it imports, each runJavaScript) would wait.
 bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs = 5);
+// Point QSettings (native and INI, user scope) at a temporary folder of this process, removed at
+// exit: tests never touch the user's settings, and test processes run in parallel never share
+// (and clear) each other's. Call before the first QSettings is made.
+void isolateSettings();
 // Copy the files of folder `from` (recursively) into `to`, creating folders; false on a failure.
 bool copyTree(const QString& from, const QString& to);
 
