@@ -52,6 +52,24 @@ private:
     std::shared_ptr<TaskWait> m_wait;
 };
 
+// A Lua function kept to be called later as a new task of its session (plua-style callbacks:
+// `http.request(opts, {success = fn, error = fn})`, `ws:on("message", fn)`): each call runs in
+// its own turn. Calls after the session ended are ignored. Copyable; use on the executor thread.
+class LuaCallback
+{
+public:
+    LuaCallback() = default;
+    // Keeps the function at stack index fnIdx of L.  [-0, +0, m]
+    LuaCallback(lua_State* L, int fnIdx);
+    // Call it with the values `args` pushes (nothing when empty). origin names it in errors.
+    void operator()(const ResultPusher& args, const char* origin = "callback") const;
+    explicit operator bool() const { return m_state != nullptr; }
+
+private:
+    struct State;
+    std::shared_ptr<State> m_state;
+};
+
 // From a C function of a module: start the wait and yield the running task. `what` names the
 // call in errors. Where user code cannot wait (a getter, a metamethod, a sort comparator, outside
 // any task) it raises "<what> cannot wait here: …" instead, and start is not called.

@@ -191,7 +191,55 @@ std::shared_ptr<TaskWait> TaskRunner::beginWait(lua_State* L, QString* why)
     return wait;
 }
 
+void TaskRunner::runCallback(int ref, const ResultPusher& args, const QString& origin)
+{
+    auto run = [&] {
+        lua_State* L = m_lua.state();
+        luaL_checkstack(L, 2, "runCallback");
+        lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+        const int nargs = args ? args(L) : 0;
+        auto started = start(nargs, 0, origin);
+        if (!started && m_hooks.reportError)
+            m_hooks.reportError(0, origin, started.error());
+    };
+    if (m_hooks.runTurn)
+        m_hooks.runTurn(run);
+    else
+        run();
+}
+
 // ---- Async.h ----------------------------------------------------------------------------------
+
+struct LuaCallback::State
+{
+    std::weak_ptr<TaskRunnerCore> core;
+    int ref = LUA_NOREF;
+    ~State()
+    {
+        if (auto alive = core.lock(); alive && alive->runner)
+            luaL_unref(alive->runner->lua().state(), LUA_REGISTRYINDEX, ref);
+    }
+};
+
+LuaCallback::LuaCallback(lua_State* L, int fnIdx)
+{
+    TaskRunner* runner = TaskRunner::from(L);
+    if (!runner)
+        return;
+    m_state = std::make_shared<State>();
+    m_state->core = runner->core();
+    lua_pushvalue(L, fnIdx);
+    // The reference lives in the main thread's registry (shared by every coroutine).
+    m_state->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void LuaCallback::operator()(const ResultPusher& args, const char* origin) const
+{
+    if (!m_state)
+        return;
+    if (auto alive = m_state->core.lock(); alive && alive->runner)
+        alive->runner->runCallback(m_state->ref, args, QString::fromUtf8(origin));
+}
 
 void Resumer::operator()(ResultPusher results) const
 {

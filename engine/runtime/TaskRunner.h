@@ -87,11 +87,15 @@ public:
     // Number of tasks parked on a wait.
     std::size_t waitingCount() const;
 
+    // For LuaCallback: run the function with registry reference ref as a new task in a turn.
+    void runCallback(int ref, const ResultPusher& args, const QString& origin);
+
     // For suspend(): the wait of the running task, or nullptr with *why set.
     std::shared_ptr<TaskWait> beginWait(lua_State* L, QString* why);
 
 private:
     friend class Resumer;
+    friend class LuaCallback;
     struct Task
     {
         lua_State* co = nullptr;
@@ -106,6 +110,12 @@ private:
 
     LuaState& m_lua;
     Hooks m_hooks;
+
+public:
+    const std::shared_ptr<TaskRunnerCore>& core() const { return m_core; }
+    LuaState& lua() { return m_lua; }
+
+private:
     std::shared_ptr<TaskRunnerCore> m_core;
     std::map<quint64, Task> m_tasks;
     quint64 m_nextId = 1;
