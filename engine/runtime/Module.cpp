@@ -11,6 +11,7 @@ using namespace Qt::StringLiterals;
 namespace lunette {
 
 // One binding file per module (modules/lua_*.cpp); listed here so the linker keeps them.
+extern const ModuleDef kHttpModule;
 extern const ModuleDef kJsonModule;
 extern const ModuleDef kLogModule;
 extern const ModuleDef kTimeModule;
@@ -74,7 +75,8 @@ bool alwaysGranted(Capability capability)
 const std::vector<const ModuleDef*>& builtinModules()
 {
     static const std::vector<const ModuleDef*> modules = [] {
-        std::vector<const ModuleDef*> list { &kJsonModule, &kLogModule, &kTimeModule };
+        std::vector<const ModuleDef*> list { &kHttpModule, &kJsonModule, &kLogModule,
+            &kTimeModule };
         std::sort(list.begin(), list.end(),
             [](const ModuleDef* a, const ModuleDef* b) { return qstrcmp(a->name, b->name) < 0; });
         return list;

@@ -1,0 +1,118 @@
+#pragma once
+
+// A session of the tests/data/sites/net fixture (the "network" permission granted) for the
+// network module tests (test_http, test_websocket, test_tcp, test_udp): evaluate Lua in it as the
+// console does, read the fixture's trace and the session's log, end it. Header-only.
+
+#include <memory>
+#include <mutex>
+#include <semaphore>
+
+#include <QString>
+#include <QStringList>
+
+#include "runtime/TaskRunner.h"
+#include "session/Console.h"
+#include "session/Session.h"
+#include "support/ServerFixture.h"
+#include "support/TestSupport.h"
+
+namespace lunette::test {
+
+class NetSession
+{
+public:
+    explicit NetSession(const QString& site = QStringLiteral("/tests/data/sites/net"))
+    {
+        SessionManager::Options options;
+        options.session.lua.timeout = std::chrono::milliseconds(0); // only Stop ends a loop
+        m_server = std::make_unique<ServerFixture>(sourceDir() + site, options);
+    }
+
+    // Start the server and make a session; false (with error()) on a failure.
+    bool start()
+    {
+        if (!m_server->start()) {
+            m_error = m_server->error();
+            return false;
+        }
+        m_server->sessions().setLogger([this](const QString&, int, const QString& text) {
+            std::lock_guard lock(m_logMutex);
+            m_log << text;
+        });
+        m_id = m_server->createSession();
+        if (m_id.isEmpty())
+            m_error = QStringLiteral("no session");
+        return !m_id.isEmpty();
+    }
+    const QString& error() const { return m_error; }
+
+    ServerFixture& server() { return *m_server; }
+    const QString& id() const { return m_id; }
+
+    // Evaluate in the session (as the console does): its results (tab-separated) or
+    // "error: <message>".
+    QString eval(const QString& input)
+    {
+        QString out = QStringLiteral("<no session>");
+        std::binary_semaphore done { 0 };
+        m_server->sessions().withSession(m_id, [&](Session* s) {
+            if (s) {
+                const ConsoleReply reply = evaluateInConsole(*s, input);
+                out = reply.status == ConsoleReply::Status::Ok
+                    ? reply.results
+                    : QStringLiteral("error: ") + reply.error;
+            }
+            done.release();
+        });
+        done.acquire();
+        return out;
+    }
+
+    // The fixture's trace (record(...)), joined with "|".
+    QString trace() { return eval(QStringLiteral("return table.concat(trace, '|')")); }
+    void clearTrace() { eval(QStringLiteral("trace = {}")); }
+
+    // Tasks of the session parked on a wait.
+    std::size_t waiting()
+    {
+        std::size_t n = 0;
+        std::binary_semaphore done { 0 };
+        m_server->sessions().withSession(m_id, [&](Session* s) {
+            n = s ? s->tasks().waitingCount() : 0;
+            done.release();
+        });
+        done.acquire();
+        return n;
+    }
+
+    QStringList logLines()
+    {
+        std::lock_guard lock(m_logMutex);
+        return m_log;
+    }
+
+    // End the session (its waits are cancelled); true once it is gone.
+    bool destroy()
+    {
+        m_server->sessions().destroySession(m_id);
+        return spinUntil([this] { return !m_server->sessions().hasSession(m_id); }, 10000);
+    }
+
+    // Wait until the executor has handled everything posted to it so far.
+    void barrier()
+    {
+        std::binary_semaphore done { 0 };
+        m_server->sessions().withSession(m_id, [&](Session*) { done.release(); });
+        done.acquire();
+    }
+
+private:
+    std::unique_ptr<ServerFixture> m_server;
+    QString m_id;
+    QString m_error;
+    std::mutex m_logMutex;
+    QStringList m_log;
+};
+
+} // namespace lunette::test
