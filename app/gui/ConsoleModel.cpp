@@ -143,27 +143,42 @@ void ConsoleModel::startEvaluation(const QString& statement)
     QPointer<ConsoleModel> self(this);
     // A session turn on the executor; only copies come back.
     m_sessions->withSession(m_sessionId, [self, generation, statement](lunette::Session* session) {
-        const bool gone = !session;
-        lunette::ConsoleReply reply;
-        if (session)
-            reply = lunette::evaluateInConsole(*session, statement);
-        postToGui([self, generation, statement, gone, reply] {
-            if (self)
-                self->finishEvaluation(generation, statement, gone, reply);
-        });
+        if (!session) {
+            postToGui([self, generation, statement] {
+                if (self)
+                    self->finishEvaluation(generation, statement, true, {});
+            });
+            return;
+        }
+        // Called once, or twice when the input waits (Waiting first, then its end).
+        lunette::evaluateInConsole(
+            *session, statement, [self, generation, statement](const lunette::ConsoleReply& reply) {
+                postToGui([self, generation, statement, reply] {
+                    if (self)
+                        self->finishEvaluation(generation, statement, false, reply);
+                });
+            });
     });
 }
 
 void ConsoleModel::finishEvaluation(
     quint64 generation, const QString& statement, bool gone, const lunette::ConsoleReply& reply)
 {
+    using Status = lunette::ConsoleReply::Status;
+    if (!gone && reply.status == Status::Waiting) {
+        // The input waits (time.sleep, http…): show its output so far, stay busy for its end.
+        if (generation == m_generation) {
+            for (const QString& line : reply.output)
+                append(u"output"_s, line);
+        }
+        return;
+    }
     if (generation == m_inFlightGeneration)
         m_inFlight = false;
     if (generation != m_generation) {
         runNext();
         return; // typed for another session
     }
-    using Status = lunette::ConsoleReply::Status;
     if (gone) {
         append(u"error"_s, u"The session has ended"_s);
         addHistory(statement);

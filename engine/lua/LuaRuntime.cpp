@@ -46,7 +46,7 @@ QString toDisplayString(lua_State* L, int idx)
         return 1;
     });
     lua_pushvalue(L, idx);
-    auto result = LuaState::from(L)->call(1, 1);
+    auto result = LuaState::from(L)->callOn(L, 1, 1);
     if (!result)
         return QStringLiteral("(error in __tostring: %1)").arg(result.error().message);
     QString text = toQString(L, -1);

@@ -273,8 +273,13 @@ int LuaState::messageHandler(lua_State* L)
 
 LuaError LuaState::makeError(int status, bool fromCall)
 {
+    return makeError(m_L, status, fromCall);
+}
+
+LuaError LuaState::makeError(lua_State* L, int status, bool fromCall)
+{
     LuaError error;
-    const char* text = lua_tostring(m_L, -1);
+    const char* text = lua_tostring(L, -1);
     error.message
         = text ? QString::fromUtf8(text) : QStringLiteral("(error object is not a string)");
     switch (status) {
@@ -372,8 +377,12 @@ Expected<void, LuaError> LuaState::loadCompiled(QByteArrayView chunk, const QStr
 
 Expected<int, LuaError> LuaState::call(int nargs, int nresults)
 {
+    return callOn(m_L, nargs, nresults);
+}
+
+Expected<int, LuaError> LuaState::callOn(lua_State* L, int nargs, int nresults)
+{
     Q_ASSERT(QThread::currentThread() == m_thread);
-    lua_State* L = m_L;
     const int base = lua_gettop(L) - nargs; // index of the function
     const bool outermost = m_callDepth == 0;
     if (outermost) {
@@ -406,7 +415,7 @@ Expected<int, LuaError> LuaState::call(int nargs, int nresults)
     if (status == LUA_OK)
         return lua_gettop(L) - base + 1;
 
-    LuaError error = makeError(status, true);
+    LuaError error = makeError(L, status, true);
     lua_settop(L, base - 1);
     if (outermost)
         m_interrupt = Interrupt::None;

@@ -18,8 +18,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <utility>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <QByteArrayView>
@@ -49,7 +49,7 @@ class LuaState final
 {
 public:
     static constexpr std::size_t kDefaultMemoryLimit = 256u * 1024u * 1024u;
-    static constexpr std::chrono::milliseconds kDefaultTimeout {5000};
+    static constexpr std::chrono::milliseconds kDefaultTimeout { 5000 };
 
     struct Options
     {
@@ -73,7 +73,10 @@ public:
     // the text goes to the "lunette.lua" logging category.
     void setOutputSink(OutputSink sink) { m_sink = std::move(sink); }
     // Installs sink and returns the previous one (to put back later).
-    OutputSink exchangeOutputSink(OutputSink sink) { return std::exchange(m_sink, std::move(sink)); }
+    OutputSink exchangeOutputSink(OutputSink sink)
+    {
+        return std::exchange(m_sink, std::move(sink));
+    }
     void writeOutput(const QString& text);
 
     // Compile `code` (text only; binary chunks are refused) and push the function.
@@ -92,6 +95,9 @@ public:
     // their count is returned; on error the function and arguments are gone and nothing is
     // pushed.  [-(nargs+1), +(nresults|0), -]
     Expected<int, LuaError> call(int nargs, int nresults = LUA_MULTRET);
+    // The same on the stack of L, a coroutine of this state (a C function called from user code
+    // gets the coroutine it runs in).
+    Expected<int, LuaError> callOn(lua_State* L, int nargs, int nresults = LUA_MULTRET);
 
     // Start or continue the coroutine `co` (a thread of this state) with the nargs values on
     // top of its stack, under the watchdog like call(). Returns true when it yielded, false when
@@ -126,13 +132,19 @@ private:
         std::size_t limit = 0;
         bool refused = false; // set when a request was refused for the cap
     };
-    enum class Interrupt { None, Timeout, Stopped };
+    enum class Interrupt
+    {
+        None,
+        Timeout,
+        Stopped
+    };
 
     static void* allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsize);
     static void hook(lua_State* L, lua_Debug* ar);
     static int messageHandler(lua_State* L);
     void openLibraries();
     LuaError makeError(int status, bool fromCall);
+    LuaError makeError(lua_State* L, int status, bool fromCall);
 
     lua_State* m_L = nullptr;
     Allocator m_alloc;
@@ -142,7 +154,7 @@ private:
     bool m_hasDeadline = false;
     int m_callDepth = 0;
     Interrupt m_interrupt = Interrupt::None;
-    std::atomic<bool> m_stop {false};
+    std::atomic<bool> m_stop { false };
     const std::atomic<bool>* m_executorStop = nullptr;
     // Filled by the message handler of the failing call.
     QString m_errorTraceback;

@@ -15,6 +15,11 @@ extern const ModuleDef kHttpModule;
 extern const ModuleDef kJsonModule;
 extern const ModuleDef kLogModule;
 extern const ModuleDef kTimeModule;
+extern const ModuleDef kTcpModule;
+extern const ModuleDef kUdpModule;
+extern const ModuleDef kWebsocketModule;
+extern const ModuleDef kStorageModule;
+extern const ModuleDef kFsModule;
 
 namespace {
 
@@ -76,7 +81,7 @@ const std::vector<const ModuleDef*>& builtinModules()
 {
     static const std::vector<const ModuleDef*> modules = [] {
         std::vector<const ModuleDef*> list { &kHttpModule, &kJsonModule, &kLogModule,
-            &kTimeModule };
+            &kTimeModule, &kTcpModule, &kUdpModule, &kWebsocketModule, &kStorageModule, &kFsModule };
         std::sort(list.begin(), list.end(),
             [](const ModuleDef* a, const ModuleDef* b) { return qstrcmp(a->name, b->name) < 0; });
         return list;

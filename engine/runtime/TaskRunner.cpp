@@ -67,7 +67,7 @@ std::size_t TaskRunner::waitingCount() const
 }
 
 Expected<TaskRunner::Outcome, LuaError> TaskRunner::start(
-    int nargs, int nresults, const QString& origin, quint64 tag)
+    int nargs, int nresults, const QString& origin, quint64 tag, Completion completion)
 {
     lua_State* L = m_lua.state();
     luaL_checkstack(L, 2, "TaskRunner::start");
@@ -75,7 +75,7 @@ Expected<TaskRunner::Outcome, LuaError> TaskRunner::start(
     const int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_xmove(L, co, nargs + 1);
     const quint64 id = m_nextId++;
-    m_tasks[id] = Task { co, ref, origin, tag, nullptr };
+    m_tasks[id] = Task { co, ref, origin, tag, nullptr, std::move(completion), nresults };
     return step(id, nargs, nresults);
 }
 
@@ -141,16 +141,27 @@ void TaskRunner::resume(quint64 id, const ResultPusher& results)
         return;
     const QString origin = it->second.origin;
     const quint64 tag = it->second.tag;
+    const Completion completion = it->second.completion;
+    const int nresults = completion ? it->second.nresults : 0;
     auto run = [&] {
         auto found = m_tasks.find(id);
         if (found == m_tasks.end())
             return;
         found->second.wait.reset();
         lua_State* co = found->second.co;
+        lua_State* L = m_lua.state();
+        const int base = lua_gettop(L);
         const int nargs = results ? results(co) : 0;
-        auto stepped = step(id, nargs, 0);
-        if (!stepped && m_hooks.reportError)
-            m_hooks.reportError(tag, origin, stepped.error());
+        auto stepped = step(id, nargs, nresults);
+        if (!stepped) {
+            if (completion)
+                completion(L, 0, &stepped.error());
+            else if (m_hooks.reportError)
+                m_hooks.reportError(tag, origin, stepped.error());
+        } else if (stepped->finished && completion) {
+            completion(L, stepped->results, nullptr);
+        }
+        lua_settop(L, base);
     };
     if (m_hooks.runTurn)
         m_hooks.runTurn(run);

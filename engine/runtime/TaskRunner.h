@@ -73,12 +73,17 @@ public:
         bool finished = false; // false: waiting; it continues in a later turn
         int results = 0; // when finished: how many results were pushed
     };
+    // How a task that waited ended: its results on the main stack (nresults of them, removed
+    // after the call), or its error (nresults 0). Called inside the turn that finished it.
+    using Completion = std::function<void(lua_State* L, int nresults, const LuaError* error)>;
+
     // Run the function below nargs arguments (on the state's main stack) as a new task. When it
     // finishes at once its results are pushed (nresults, or all with LUA_MULTRET); when it waits
     // nothing is pushed. On error nothing is pushed and the error is returned.
-    // origin names the task in later errors ("action save()"); tag comes back with them.
-    Expected<Outcome, LuaError> start(
-        int nargs, int nresults, const QString& origin, quint64 tag = 0);
+    // origin names the task in later errors ("action save()"); tag comes back with them. When
+    // the task waits, `completion` (if given) gets its end instead of Hooks::reportError.
+    Expected<Outcome, LuaError> start(int nargs, int nresults, const QString& origin,
+        quint64 tag = 0, Completion completion = {});
 
     // The value a waiting task yields (a light userdata); the prelude's coroutine.resume passes
     // it up to the task.  [-0, +1, -]
@@ -103,6 +108,8 @@ private:
         QString origin;
         quint64 tag = 0;
         std::shared_ptr<TaskWait> wait;
+        Completion completion;
+        int nresults = 0; // what start() asked for
     };
     Expected<Outcome, LuaError> step(quint64 id, int nargs, int nresults);
     void resume(quint64 id, const ResultPusher& results);

@@ -9,6 +9,7 @@
 #include "lua/LuaRuntime.h"
 #include "lua/LuaStackGuard.h"
 #include "lua/LuaState.h"
+#include "runtime/TaskRunner.h"
 
 using namespace Qt::StringLiterals;
 
@@ -41,7 +42,43 @@ Expected<void, LuaError> compile(LuaState& lua, const QString& input, bool* inco
 
 } // namespace
 
-ConsoleReply evaluateInConsole(Session& session, const QString& input)
+namespace {
+
+// The values from base+1 to the top, shown with tostring() (protected) and tab-separated; false
+// (with the reply's error set) when a __tostring failed.
+bool showResults(LuaState& lua, int base, ConsoleReply* reply)
+{
+    lua_State* L = lua.state();
+    QStringList values;
+    const int count = lua_gettop(L) - base;
+    for (int i = 1; i <= count; ++i) {
+        lua_pushcfunction(L, toDisplay);
+        lua_pushvalue(L, base + i);
+        auto shown = lua.call(1, 1);
+        if (!shown) {
+            reply->status = ConsoleReply::Status::Error;
+            reply->error = shown.error().message;
+            reply->traceback = shown.error().traceback;
+            return false;
+        }
+        values.append(lua::toQString(L, -1));
+        lua_pop(L, 1);
+    }
+    reply->results = values.join(u'\t');
+    return true;
+}
+
+void setError(ConsoleReply* reply, const LuaError& error)
+{
+    reply->status = ConsoleReply::Status::Error;
+    reply->error = error.message;
+    reply->traceback = error.traceback;
+}
+
+} // namespace
+
+void evaluateInConsole(
+    Session& session, const QString& input, std::function<void(const ConsoleReply&)> done)
 {
     ConsoleReply reply;
     LuaState& lua = session.lua();
@@ -55,32 +92,28 @@ ConsoleReply evaluateInConsole(Session& session, const QString& input)
                 reply.error = compiled.error().message;
             return;
         }
+        // As a task (it may wait); its end, if later, comes to the completion.
+        auto finishLater = [&lua, done](lua_State* S, int count, const LuaError* error) {
+            ConsoleReply later;
+            if (error)
+                setError(&later, *error);
+            else
+                showResults(lua, lua_gettop(S) - count, &later);
+            done(later);
+        };
         auto previous
             = lua.exchangeOutputSink([&](const QString& line) { reply.output.append(line); });
-        const auto called = lua.call(0, LUA_MULTRET);
+        const auto started = session.tasks().start(0, LUA_MULTRET, u"console"_s, 0, finishLater);
         lua.exchangeOutputSink(std::move(previous));
-        if (!called) {
-            reply.status = ConsoleReply::Status::Error;
-            reply.error = called.error().message;
-            reply.traceback = called.error().traceback;
+        if (!started) {
+            setError(&reply, started.error());
             return;
         }
-        QStringList values;
-        const int count = lua_gettop(L) - base;
-        for (int i = 1; i <= count; ++i) {
-            lua_pushcfunction(L, toDisplay);
-            lua_pushvalue(L, base + i);
-            auto shown = lua.call(1, 1);
-            if (!shown) {
-                reply.status = ConsoleReply::Status::Error;
-                reply.error = shown.error().message;
-                reply.traceback = shown.error().traceback;
-                return;
-            }
-            values.append(lua::toQString(L, -1));
-            lua_pop(L, 1);
+        if (!started->finished) {
+            reply.status = ConsoleReply::Status::Waiting;
+            return;
         }
-        reply.results = values.join(u'\t');
+        showResults(lua, base, &reply);
     };
     const auto turn = session.runTurn(
         [&] {
@@ -90,12 +123,20 @@ ConsoleReply evaluateInConsole(Session& session, const QString& input)
             lua_settop(L, base);
         },
         true);
-    if (!turn && reply.status == ConsoleReply::Status::Ok) {
-        reply.status = ConsoleReply::Status::Error;
-        reply.error = turn.error().message;
-        reply.traceback = turn.error().traceback;
-    }
-    return reply;
+    if (!turn && reply.status == ConsoleReply::Status::Ok)
+        setError(&reply, turn.error());
+    done(reply);
+}
+
+ConsoleReply evaluateInConsole(Session& session, const QString& input)
+{
+    // Shared: the end of a waiting input arrives after this returned.
+    auto first = std::make_shared<std::optional<ConsoleReply>>();
+    evaluateInConsole(session, input, [first](const ConsoleReply& reply) {
+        if (!first->has_value())
+            *first = reply;
+    });
+    return first->value_or(ConsoleReply {});
 }
 
 QStringList completeInConsole(Session& session, const QString& text)

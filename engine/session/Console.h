@@ -9,6 +9,8 @@
 // Both functions run on the executor thread. evaluate() runs the input as a session turn, so
 // whatever it changes reaches the session's pages at once.
 
+#include <functional>
+
 #include <QString>
 #include <QStringList>
 
@@ -22,7 +24,8 @@ struct ConsoleReply
     {
         Ok,
         Incomplete,
-        Error
+        Error,
+        Waiting, // the input waits (time.sleep, http…): the reply follows when it is done
     };
     Status status = Status::Ok;
     QString results; // the values, tab-separated; "" when there are none
@@ -31,6 +34,13 @@ struct ConsoleReply
     QString traceback; // "stack traceback:\n…" for runtime errors
 };
 
+// Runs input as a task of the session. done is called before this returns with the reply — or,
+// when the input waits, with a Waiting reply (the print output so far) and then once more from
+// the later turn that finishes it (print output after the wait goes to the session log); that
+// second call does not come if the session ends first.
+void evaluateInConsole(
+    Session& session, const QString& input, std::function<void(const ConsoleReply&)> done);
+// The same, returning the first reply: Waiting when the input waits (its end is then dropped).
 ConsoleReply evaluateInConsole(Session& session, const QString& input);
 
 // Completions for the name being typed at the end of `text`: globals ("ses" → "session"),

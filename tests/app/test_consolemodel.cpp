@@ -126,6 +126,26 @@ private slots:
         QCOMPARE(model.count(), 0);
     }
 
+    // Input that waits (time.sleep) keeps the console busy; its output so far shows at once, its
+    // result when it is done; the next line runs after it.
+    void waitingInputShowsItsResultLater()
+    {
+        ConsoleModel model(nullptr, settingsFile());
+        QAbstractItemModelTester tester(
+            &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        attach(model);
+        model.submit(u"print('started'); require('time').sleep(400); return 'slept'"_s);
+        model.submit(u"1 + 2"_s);
+        QTRY_VERIFY(entries(model).contains(Entry { u"output"_s, u"started"_s }));
+        QVERIFY(model.busy());
+        QTRY_VERIFY(!model.busy());
+        QCOMPARE(entries(model),
+            (QList<Entry> {
+                { u"input"_s, u"> print('started'); require('time').sleep(400); return 'slept'"_s },
+                { u"output"_s, u"started"_s }, { u"result"_s, u"slept"_s },
+                { u"input"_s, u"> 1 + 2"_s }, { u"result"_s, u"3"_s } }));
+    }
+
     void incompleteInputContinues()
     {
         ConsoleModel model(nullptr, settingsFile());

@@ -2,6 +2,7 @@
 // of the protocol fixture site; a page connected over a real WebSocket sees what the console
 // changes at once (it runs as a turn).
 
+#include <mutex>
 #include <semaphore>
 
 #include <QJsonObject>
@@ -145,6 +146,45 @@ private slots:
             qPrintable(app.join(u' ')));
         QVERIFY(complete(u"app:incr"_s).contains(u"app:increment"_s));
         QCOMPARE(complete(u"nothing.here"_s), QStringList());
+    }
+
+    // Console input runs as a task: it may wait; the first reply says so, the second brings the
+    // result; other turns run meanwhile.
+    void inputMayWait()
+    {
+        QList<ConsoleReply> replies;
+        std::mutex mutex;
+        std::binary_semaphore started { 0 };
+        m_server->sessions().withSession(m_session, [&](lunette::Session* s) {
+            lunette::evaluateInConsole(*s,
+                u"print('before'); require('time').sleep(20); print('after'); return 6 * 7"_s,
+                [&](const ConsoleReply& reply) {
+                    std::lock_guard lock(mutex);
+                    replies << reply;
+                });
+            started.release();
+        });
+        started.acquire();
+        {
+            std::lock_guard lock(mutex);
+            QCOMPARE(replies.size(), 1);
+            QCOMPARE(replies[0].status, ConsoleReply::Status::Waiting);
+            QCOMPARE(replies[0].output, QStringList { u"before"_s });
+        }
+        QCOMPARE(eval(u"1 + 1"_s).results, u"2"_s); // the session answers while the input waits
+        QTRY_COMPARE_WITH_TIMEOUT(
+            [&] {
+                std::lock_guard lock(mutex);
+                return replies.size();
+            }(),
+            qsizetype(2), 5000);
+        std::lock_guard lock(mutex);
+        QCOMPARE(replies[1].status, ConsoleReply::Status::Ok);
+        QCOMPARE(replies[1].results, u"42"_s);
+
+        // A failure after the wait comes back as the second reply.
+        QCOMPARE(eval(u"require('time').sleep(1); error('late', 0)"_s).status,
+            ConsoleReply::Status::Waiting);
     }
 };
 

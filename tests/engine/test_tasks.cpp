@@ -136,11 +136,20 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(trace(), u"true r|dead"_s, 5000);
     }
 
-    // Where Lua cannot yield, waiting is an error that says why.
+    // Where Lua cannot yield, waiting is an error that says why: a getter computed by the variable
+    // layer, a sort comparator.
     void getterCannotWait()
     {
-        const QString out = eval(u"return session:getApp():waitingGetter()"_s);
-        QVERIFY2(out.contains(u"time.sleep cannot wait here"_s), qPrintable(out));
+        ProtocolClient client(*m_server, m_session);
+        QVERIFY(client.open());
+        client.sendMessages({ ProtocolClient::watch(1) });
+        client.sendMessages({ ProtocolClient::create(2, 1, u"waitingGetter()"_s) });
+        const QJsonObject error = client.waitForMessage(
+            [](const QJsonObject& m) { return m.value(u"type"_s) == u"error"_s; });
+        const QString description
+            = error.value(u"data"_s).toObject().value(u"description"_s).toString();
+        QVERIFY2(description.contains(u"time.sleep cannot wait here"_s), qPrintable(description));
+
         eval(
             u"setTimeout(function() table.sort({3, 2, 1}, function(a, b) require('time').sleep(1) return a < b end) end, 0)"_s);
         QTRY_VERIFY_WITH_TIMEOUT(

@@ -117,6 +117,51 @@ std::optional<int> timeoutArg(lua_State* L, int arg)
     return static_cast<int>(std::min(std::ceil(ms), 2147483647.0));
 }
 
+bool isToken(QByteArrayView text)
+{
+    if (text.isEmpty())
+        return false;
+    for (const char c : text) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool readHeaders(lua_State* L, int idx, int arg, QList<QPair<QByteArray, QByteArray>>& headers,
+    QString* invalid)
+{
+    bool ok = true;
+    const int type = lua_getfield(L, idx, "headers");
+    if (type != LUA_TNIL && type != LUA_TTABLE)
+        luaL_argerror(L, arg, "'headers' must be a table of name = value");
+    if (type == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            if (lua_type(L, -2) != LUA_TSTRING
+                || (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
+                luaL_argerror(L, arg, "'headers' must map names (strings) to strings");
+            const QByteArray name = lua::toBytes(L, -2);
+            const QByteArray value = lua::toBytes(L, -1);
+            if (ok && !isToken(name)) {
+                *invalid = u"not a valid header name: '%1'"_s.arg(QString::fromUtf8(name));
+                ok = false;
+            } else if (ok
+                && (value.contains('\r') || value.contains('\n') || value.contains('\0'))) {
+                *invalid = u"the value of header '%1' contains a line break"_s.arg(
+                    QString::fromUtf8(name));
+                ok = false;
+            }
+            headers.append({ name, value });
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    return ok;
+}
+
 void later(QObject* ctx, std::function<void()> fn)
 {
     if (ctx)

@@ -16,6 +16,9 @@
 #include <memory>
 #include <optional>
 
+#include <QByteArray>
+#include <QList>
+#include <QPair>
 #include <QPointer>
 #include <QString>
 #include <QTimer>
@@ -66,6 +69,14 @@ ResultPusher failure(ErrorKind kind, const QString& message);
 std::optional<int> timeoutField(lua_State* L, int idx, const char* name, int arg);
 // Argument arg as an optional timeout in ms (nil/none: nullopt), as above.  [-0, +0, v]
 std::optional<int> timeoutArg(lua_State* L, int arg);
+
+// Field "headers" of the options table at idx (absent or nil: nothing) appended to headers:
+// names and values must be strings (else a "bad argument" error naming arg); a name that is not
+// an HTTP token or a value with a line break returns false with *invalid set.  [-0, +0, v]
+bool readHeaders(lua_State* L, int idx, int arg, QList<QPair<QByteArray, QByteArray>>& headers,
+    QString* invalid);
+// An HTTP token (method or header name).
+bool isToken(QByteArrayView text);
 
 // Run fn on the executor in a later event-loop pass, unless ctx is gone by then.
 void later(QObject* ctx, std::function<void()> fn);

@@ -60,19 +60,6 @@ struct Result
     QUrl url;
 };
 
-bool isToken(QByteArrayView text)
-{
-    if (text.isEmpty())
-        return false;
-    for (const char c : text) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 // The URL of an http/https request, or an empty QUrl with *invalid set.
 QUrl checkUrl(const QString& text, QString* invalid)
 {
@@ -111,7 +98,7 @@ bool readOptions(lua_State* L, int idx, int arg, bool withUrl, Spec& spec, QStri
             if (type != LUA_TSTRING)
                 luaL_argerror(L, arg, "'method' must be a string");
             spec.method = lua::toBytes(L, -1).toUpper();
-            if (!isToken(spec.method))
+            if (!net::isToken(spec.method))
                 fail(u"not a valid HTTP method: '%1'"_s.arg(lua::toQString(L, -1)));
         }
         lua_pop(L, 1);
@@ -122,26 +109,9 @@ bool readOptions(lua_State* L, int idx, int arg, bool withUrl, Spec& spec, QStri
         }
         lua_pop(L, 1);
     }
-    if (const int type = lua_getfield(L, idx, "headers"); type != LUA_TNIL) {
-        if (type != LUA_TTABLE)
-            luaL_argerror(L, arg, "'headers' must be a table of name = value");
-        lua_pushnil(L);
-        while (lua_next(L, -2) != 0) {
-            if (lua_type(L, -2) != LUA_TSTRING
-                || (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
-                luaL_argerror(L, arg, "'headers' must map names (strings) to strings");
-            const QByteArray name = lua::toBytes(L, -2);
-            const QByteArray value = lua::toBytes(L, -1);
-            if (!isToken(name))
-                fail(u"not a valid header name: '%1'"_s.arg(QString::fromUtf8(name)));
-            else if (value.contains('\r') || value.contains('\n') || value.contains('\0'))
-                fail(u"the value of header '%1' contains a line break"_s.arg(
-                    QString::fromUtf8(name)));
-            spec.headers.append({ name, value });
-            lua_pop(L, 1);
-        }
-    }
-    lua_pop(L, 1);
+    QString badHeader;
+    if (!net::readHeaders(L, idx, arg, spec.headers, &badHeader))
+        fail(badHeader);
     if (auto timeout = net::timeoutField(L, idx, "timeout", arg))
         spec.timeoutMs = *timeout;
     if (const int type = lua_getfield(L, idx, "max_body"); type != LUA_TNIL) {
