@@ -62,7 +62,10 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
     const QCommandLineOption inspect(
         u"inspect"_s, u"With --player: show the docks and DevTools (F12)."_s);
     parser.addOptions({ port, noHotload, player, inspect });
-    parser.addPositionalArgument(u"site"_s, u"The site folder to open."_s, u"[SITE]"_s);
+    parser.addPositionalArgument(u"site"_s,
+        u"The site folder to open. `lunette types SITE` writes LuaLS stubs (.lunette/meta, "
+        ".luarc.json) into SITE instead."_s,
+        u"[SITE | types SITE]"_s);
 
     CommandLine result;
     auto fail = [&](const QString& message) {
@@ -75,7 +78,11 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         return fail(parser.errorText());
     if (parser.isSet(help)) {
         result.exit = true;
-        result.output = parser.helpText().replace(u"<executable_name>"_s, u"lunette"_s);
+        // The first line names the program as it was started: call it lunette.
+        result.output = parser.helpText();
+        const qsizetype end = result.output.indexOf(u" [options]"_s);
+        if (result.output.startsWith(u"Usage: "_s) && end > 0)
+            result.output.replace(7, end - 7, u"lunette"_s);
         return result;
     }
     if (parser.isSet(version)) {
@@ -84,6 +91,12 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         return result;
     }
     const QStringList positional = parser.positionalArguments();
+    if (positional.value(0) == u"types"_s) {
+        if (positional.size() != 2)
+            return fail(u"usage: lunette types SITE"_s);
+        result.typesFor = positional.at(1);
+        return result;
+    }
     if (positional.size() > 1)
         return fail(u"expected at most one SITE, got %1"_s.arg(positional.size()));
     result.window.sitePath = positional.value(0);

@@ -11,6 +11,8 @@
 struct CommandLine
 {
     MainWindow::Options window;
+    // `lunette types SITE`: write the LuaLS stubs into SITE and exit (no window).
+    QString typesFor;
     // Set when the app should not open a window: print `output` (to stdout when exitCode is 0,
     // else to stderr) and exit with exitCode.
     bool exit = false;

@@ -7,6 +7,7 @@
 
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "runtime/TypeStubs.h"
 
 using namespace Qt::StringLiterals;
 
@@ -24,6 +25,17 @@ int main(int argc, char* argv[])
     if (command.exit) {
         std::fputs(qPrintable(command.output), command.exitCode == 0 ? stdout : stderr);
         return command.exitCode;
+    }
+
+    if (!command.typesFor.isEmpty()) {
+        const auto written = lunette::writeTypeStubs(command.typesFor);
+        if (!written) {
+            std::fprintf(stderr, "lunette types: %s\n", qPrintable(written.error()));
+            return 1;
+        }
+        for (const QString& file : *written)
+            std::printf("%s\n", qPrintable(file));
+        return 0;
     }
 
     // QtWebEngine shares OpenGL contexts with the widgets; this must be set before the app exists.

@@ -9,6 +9,8 @@
 #include <QSaveFile>
 #include <QUuid>
 
+#include "runtime/TypeStubs.h"
+
 using namespace Qt::StringLiterals;
 
 namespace lunette {
@@ -125,6 +127,14 @@ Expected<QStringList, QString> scaffoldSite(const QString& folder, const QString
     if (!writeFile(staging + u"/lunette.json"_s, manifestJson(folderName, siteTitle), &error))
         return fail(error);
     written << u"lunette.json"_s;
+    // Editor support: LuaLS stubs of the runtime and the modules, .luarc.json pointing at them.
+    auto stubs = writeTypeStubs(staging);
+    if (!stubs)
+        return fail(stubs.error());
+    for (const QString& file : *stubs) {
+        if (!written.contains(file))
+            written << file;
+    }
 
     // An existing empty folder is replaced by the staged one.
     if (target.exists() && !QDir().rmdir(target.absoluteFilePath()))

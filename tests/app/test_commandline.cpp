@@ -55,11 +55,23 @@ private slots:
         QCOMPARE(c.window.port, 0);
     }
 
+    void typesSubcommand()
+    {
+        const CommandLine c = parse({ u"types"_s, u"sites/x"_s });
+        QVERIFY2(!c.exit, qPrintable(c.output));
+        QCOMPARE(c.typesFor, u"sites/x"_s);
+        const CommandLine bad = parse({ u"types"_s });
+        QVERIFY(bad.exit);
+        QCOMPARE(bad.output, u"lunette: usage: lunette types SITE\nTry 'lunette --help'.\n"_s);
+    }
+
     void helpAndVersionPrintAndExit()
     {
         const CommandLine help = parse({ u"--help"_s });
         QVERIFY(help.exit);
         QCOMPARE(help.exitCode, 0);
+        QVERIFY2(help.output.startsWith(u"Usage: lunette [options] [SITE | types SITE]"_s),
+            qPrintable(help.output));
         for (const auto* option :
             { "--port", "--no-hotload", "--inspect", "--player", "--version", "SITE" })
             QVERIFY2(help.output.contains(QLatin1StringView(option)), option);

@@ -5,14 +5,20 @@
 #include <mutex>
 #include <semaphore>
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QSet>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <lua.hpp>
 
 #include "lua/LuaState.h"
 #include "runtime/Module.h"
+#include "runtime/TypeStubs.h"
 #include "session/Console.h"
 #include "session/Session.h"
 #include "support/ServerFixture.h"
@@ -178,6 +184,70 @@ private slots:
             u"1971-01-01 00:00"_s);
         QCOMPARE(eval(u"return require('time').format(0, '!%Y')"_s), u"1970"_s);
         QVERIFY(eval(u"return require('time').format(0/0)"_s).contains(u"not a finite time"_s));
+    }
+
+    // The globals' stub and the runtime agree both ways: session methods, ui functions, the
+    // timer globals and diag.
+    void globalsStubMatchesTheRuntime()
+    {
+        const QString stub = QString::fromUtf8(lunette::globalsStub());
+        const auto stubbed = [&](const QString& pattern) {
+            QStringList names;
+            auto it = QRegularExpression(pattern, QRegularExpression::MultilineOption)
+                          .globalMatch(stub);
+            while (it.hasNext())
+                names << it.next().captured(1);
+            names.sort();
+            return names.join(u' ');
+        };
+        const auto functionsOf = [&](const QString& table) {
+            return eval(u"local t = {} for k, v in pairs(%1) do if type(v) == 'function' then t[#t "
+                        u"+ 1] = k end end "
+                        "table.sort(t) return table.concat(t, ' ')"_s.arg(table));
+        };
+        QCOMPARE(stubbed(u"^function session:(\\w+)\\("_s), functionsOf(u"session"_s));
+        QCOMPARE(stubbed(u"^function ui\\.(\\w+)\\("_s), functionsOf(u"ui"_s));
+        QCOMPARE(stubbed(u"^function (\\w+)\\("_s),
+            eval(u"local t = {} for _, k in ipairs({'setTimeout', 'setInterval', 'setImmediate', "
+                 u"'clearTimeout', "
+                 "'clearInterval', 'clearImmediate', 'diag'}) do if type(_G[k]) == 'function' then "
+                 "t[#t + 1] = k end end "
+                 "table.sort(t) return table.concat(t, ' ')"_s));
+        QVERIFY(stub.contains(u"\nEMPTY = {}"_s));
+    }
+
+    // `lunette types`: the stubs and .luarc.json in the site; other .luarc.json settings kept.
+    void typeStubsAreWritten()
+    {
+        QTemporaryDir dir;
+        QVERIFY(lunette::test::copyTree(
+            lunette::test::sourceDir() + u"/tests/data/sites/async"_s, dir.path()));
+        {
+            QFile luarc(dir.filePath(u".luarc.json"_s));
+            QVERIFY(luarc.open(QIODevice::WriteOnly));
+            luarc.write(R"({"diagnostics.globals": ["mine"]})");
+        }
+        auto written = lunette::writeTypeStubs(dir.path());
+        QVERIFY2(written, written ? "" : qPrintable(written.error()));
+        QVERIFY(written->contains(u".lunette/meta/lunette.lua"_s));
+        for (const lunette::ModuleDef* module : lunette::builtinModules()) {
+            const QString file
+                = u".lunette/meta/"_s + QString::fromLatin1(module->name) + u".lua"_s;
+            QVERIFY2(written->contains(file), qPrintable(file));
+            QFile stub(dir.filePath(file));
+            QVERIFY(stub.open(QIODevice::ReadOnly));
+            QCOMPARE(stub.readAll(), QByteArray(module->stub));
+        }
+        QFile luarc(dir.filePath(u".luarc.json"_s));
+        QVERIFY(luarc.open(QIODevice::ReadOnly));
+        const QJsonObject settings = QJsonDocument::fromJson(luarc.readAll()).object();
+        QCOMPARE(settings.value(u"diagnostics.globals"_s).toArray(), QJsonArray { u"mine"_s });
+        QCOMPARE(
+            settings.value(u"workspace.library"_s).toArray(), QJsonArray { u".lunette/meta"_s });
+
+        QVERIFY(!lunette::writeTypeStubs(dir.filePath(u"nope"_s)));
+        QCOMPARE(lunette::writeTypeStubs(dir.filePath(u"lua"_s)).error(),
+            dir.filePath(u"lua"_s) + u" is not a site: it has no lua/main.lua"_s);
     }
 
     // Every stub names a function the module exports and every export has a stub.

@@ -5,11 +5,13 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "runtime/Module.h"
 #include "session/Console.h"
 #include "session/Session.h"
 #include "site/Scaffold.h"
@@ -78,9 +80,12 @@ private slots:
         const QString folder = m_dir.filePath(u"hello"_s);
         auto made = scaffoldSite(folder, u"Hello \"Lunette\""_s);
         QVERIFY2(made, made ? "" : qPrintable(made.error()));
-        QCOMPARE(*made,
-            QStringList({ u".luarc.json"_s, u"README.md"_s, u"lua/main.lua"_s, u"lunette.json"_s,
-                u"viewdefs/App.DEFAULT.html"_s }));
+        QStringList expected { u".luarc.json"_s, u".lunette/meta/lunette.lua"_s, u"README.md"_s,
+            u"lua/main.lua"_s, u"lunette.json"_s, u"viewdefs/App.DEFAULT.html"_s };
+        for (const lunette::ModuleDef* module : lunette::builtinModules())
+            expected << u".lunette/meta/"_s + QString::fromLatin1(module->name) + u".lua"_s;
+        expected.sort();
+        QCOMPARE(*made, expected);
         for (const QString& file : *made)
             QVERIFY2(QFile::exists(folder + u'/' + file), qPrintable(file));
 
@@ -98,6 +103,8 @@ private slots:
         const QJsonObject luarc
             = QJsonDocument::fromJson(readFile(folder + u"/.luarc.json"_s)).object();
         QCOMPARE(luarc.value(u"runtime.version"_s).toString(), u"Lua 5.4"_s);
+        QCOMPARE(luarc.value(u"workspace.library"_s).toArray(), QJsonArray { u".lunette/meta"_s });
+        QCOMPARE(luarc.value(u"workspace.library"_s).toArray(), QJsonArray { u".lunette/meta"_s });
         QVERIFY(luarc.value(u"diagnostics.globals"_s)
                     .toVariant()
                     .toStringList()
