@@ -11,6 +11,7 @@ void runChangeDetection(const Options& options); // P2
 void runEncode(const Options& options); // P3
 void runMemory(const Options& options); // P4
 void runThroughput(const Options& options); // P7
+void runTimers(const Options& options); // P8
 void runStartup(const Options& options); // P9
 
 } // namespace lunette::bench

@@ -421,3 +421,60 @@ void runMemory(const Options& options)
 }
 
 } // namespace lunette::bench
+
+namespace lunette::bench {
+
+// P8: chained setTimeout(fn, 0) callbacks — each firing is a session turn (a task coroutine,
+// change detection, flush check), as a site's timers are.
+void runTimers(const Options& options)
+{
+    const QString target = u"≥ 200,000 /s"_s;
+    const int n = options.iterations > 0 ? options.iterations : 200000;
+    QString error;
+    const auto site = openSite(options, u"bare"_s, &error);
+    if (!site) {
+        printRow({ u"P8"_s, u"timers"_s, u"failed: "_s + error, {}, target, u"—"_s });
+        return;
+    }
+    LuaExecutor executor;
+    SessionManager::Options managerOptions;
+    managerOptions.idleTimeout = std::chrono::milliseconds(0);
+    SessionManager sessions(executor, site, managerOptions);
+    const QString sid = createSession(sessions, &error);
+    if (sid.isEmpty()) {
+        printRow({ u"P8"_s, u"timers"_s, u"failed: "_s + error, {}, target, u"—"_s });
+        return;
+    }
+    const QByteArray chain = "local n, N = 0, " + QByteArray::number(n)
+        + "\nlocal function tick() n = n + 1 if n < N then setTimeout(tick, 0) else benchDone() "
+          "end end\n"
+          "setTimeout(tick, 0)\n";
+    std::promise<void> finished;
+    auto future = finished.get_future();
+    Clock::time_point start;
+    onSession(executor, sessions, sid, [&](Session* s) {
+        lua_State* L = s->lua().state();
+        lua_pushlightuserdata(L, &finished);
+        lua_pushcclosure(
+            L,
+            [](lua_State* S) -> int {
+                static_cast<std::promise<void>*>(lua_touserdata(S, lua_upvalueindex(1)))
+                    ->set_value();
+                return 0;
+            },
+            1);
+        lua_setglobal(L, "benchDone");
+        start = Clock::now();
+        (void)s->runTurn([&] { (void)s->lua().run(chain, u"bench"_s); });
+    });
+    future.wait();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double rate = n / seconds;
+    printRow({ u"P8"_s,
+        u"timers: chained setTimeout(fn, 0), each its own turn (task + change detection)"_s,
+        u"%1 callbacks/s (%2 µs each)"_s.arg(
+            count(qint64(rate)), QString::number(1e6 / rate, 'f', 2)),
+        count(n) + u" callbacks"_s, target, rate >= 200000 ? u"met"_s : u"not met"_s });
+}
+
+} // namespace lunette::bench

@@ -1,6 +1,6 @@
 // lunette-bench: the PERFORMANCE.md benchmarks (bench/README.md).
 //
-//   lunette-bench [all|p1|p2|p3|p4|p7|p9]... [--iterations N] [--seconds S]
+//   lunette-bench [all|p1|p2|p3|p4|p7|p8|p9]... [--iterations N] [--seconds S]
 //                 [--client-threads T] [--sites DIR] [--server PATH]
 //
 // Prints one Markdown table (the rows of the benchmarks asked for, in order) to stdout.
@@ -33,7 +33,7 @@ int main(int argc, char* argv[])
     parser.setApplicationDescription(
         u"Lunette benchmarks (docs/BENCHMARKS.md). Benchmarks: p1 (action round "
         "trip), p2 (change detection), p3 (frame encoding), p4 (memory per "
-        "session), p7 (throughput), p9 (server start), all (default)."_s);
+        "session), p7 (throughput), p8 (timers), p9 (server start), all (default)."_s);
     parser.addHelpOption();
     const QCommandLineOption iterationsOption(u"iterations"_s,
         u"Repetitions: P1 round trips (5000), P2 turns per size (1000; a tenth at 100k), P3 frames "
@@ -55,7 +55,7 @@ int main(int argc, char* argv[])
     parser.addOptions({ iterationsOption, secondsOption, threadsOption, sitesOption, serverOption,
         rowsOnlyOption });
     parser.addPositionalArgument(
-        u"benchmark"_s, u"all, p1, p2, p3, p4, p7, p9"_s, u"[benchmark...]"_s);
+        u"benchmark"_s, u"all, p1, p2, p3, p4, p7, p8, p9"_s, u"[benchmark...]"_s);
     parser.process(app);
 
     Options options;
@@ -71,6 +71,7 @@ int main(int argc, char* argv[])
         { u"p3"_s, runEncode },
         { u"p4"_s, runMemory },
         { u"p7"_s, runThroughput },
+        { u"p8"_s, runTimers },
         { u"p9"_s, runStartup },
     };
     QStringList wanted = parser.positionalArguments();
