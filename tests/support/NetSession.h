@@ -11,6 +11,7 @@
 #include <QString>
 #include <QStringList>
 
+#include "runtime/Module.h"
 #include "runtime/TaskRunner.h"
 #include "session/Console.h"
 #include "session/Session.h"
@@ -113,6 +114,58 @@ private:
     QString m_error;
     std::mutex m_logMutex;
     QStringList m_log;
+};
+
+// A LuaState with a TaskRunner on the test's own thread and no session around it: for what
+// happens to the modules' objects once the runner (the session) is gone.
+class BareTasks
+{
+public:
+    BareTasks()
+        : m_runner(std::make_unique<TaskRunner>(m_lua, TaskRunner::Hooks { {}, {}, &m_context }))
+    {
+    }
+
+    LuaState& lua() { return m_lua; }
+    lua_State* state() { return m_lua.state(); }
+    // Make the built-in module `name` the global of that name.
+    void expose(const char* name)
+    {
+        pushModule(m_lua.state(), *findBuiltinModule(name));
+        lua_setglobal(m_lua.state(), name);
+    }
+    // Run code as a task (it may wait); false when it failed at once.
+    bool spawn(const QString& code)
+    {
+        if (!m_lua.load(code.toUtf8(), QStringLiteral("test")))
+            return false;
+        return bool(m_runner->start(0, 0, QStringLiteral("test")));
+    }
+    // Run code as a plain call and return its results as text, tab-separated.
+    QString run(const QString& code)
+    {
+        lua_State* L = m_lua.state();
+        const int base = lua_gettop(L);
+        if (auto loaded = m_lua.load(code.toUtf8(), QStringLiteral("test")); !loaded)
+            return QStringLiteral("error: ") + loaded.error().message;
+        auto called = m_lua.call(0, LUA_MULTRET);
+        if (!called)
+            return QStringLiteral("error: ") + called.error().message;
+        QStringList parts;
+        for (int i = base + 1; i <= lua_gettop(L); ++i) {
+            parts << QString::fromUtf8(luaL_tolstring(L, i, nullptr));
+            lua_pop(L, 1);
+        }
+        lua_settop(L, base);
+        return parts.join(u'\t');
+    }
+    // The session ends: waits are cancelled, callbacks dropped.
+    void endSession() { m_runner.reset(); }
+
+private:
+    QObject m_context;
+    LuaState m_lua;
+    std::unique_ptr<TaskRunner> m_runner;
 };
 
 } // namespace lunette::test

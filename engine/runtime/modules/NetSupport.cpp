@@ -130,8 +130,8 @@ bool isToken(QByteArrayView text)
     return true;
 }
 
-bool readHeaders(lua_State* L, int idx, int arg, QList<QPair<QByteArray, QByteArray>>& headers,
-    QString* invalid)
+bool readHeaders(
+    lua_State* L, int idx, int arg, QList<QPair<QByteArray, QByteArray>>& headers, QString* invalid)
 {
     bool ok = true;
     const int type = lua_getfield(L, idx, "headers");
