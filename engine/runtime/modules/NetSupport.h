@@ -5,8 +5,9 @@
 // parsing, and the queue of tasks waiting in a socket's receive().
 //
 // Threading: everything here runs on the executor thread (the thread of the lua_State). Socket
-// signals are connected with Qt::QueuedConnection by the modules, so a Resumer or a LuaCallback
-// is never called from inside a running Lua call (close() from Lua emits signals synchronously).
+// signals that lead to Lua are connected with Qt::QueuedConnection (or come from socket
+// notifiers, or go through later()), so a Resumer or a LuaCallback is never called from inside a
+// running Lua call (close() from Lua emits signals synchronously).
 //
 // Policy: any address may be reached, loopback and private ranges included; the capability gate
 // is the "network" permission. No private-IP/SSRF filtering is done yet.
