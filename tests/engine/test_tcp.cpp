@@ -174,6 +174,31 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(trace(), u"nil network|partial #close|nil network"_s, 5000);
     }
 
+    // plua style: data and close handlers run as new tasks; the connection stays alive while
+    // they listen.
+    void handlers()
+    {
+        eval(u"spawn(function() local c = assert(tcp.connect('127.0.0.1', port)); "
+             "c:on('data', function(d) record('data', d) end)"
+             ":on('close', function() record('closed') end); c:send('one') end)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"data one"_s, 5000);
+        eval(u"collectgarbage(); collectgarbage()"_s); // nothing refers to c but its handlers
+        m_echo->broadcast("two");
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"data one|data two"_s, 5000);
+        m_net->clearTrace();
+        // The server closes: the rest of the data, then the close handler.
+        m_echo->broadcast("stop");
+        eval(u"spawn(function() local c = assert(tcp.connect('127.0.0.1', port)); "
+             "c:on('data', function(d) record('data', d) end)"
+             ":on('close', function() record('closed') end); c:send('bye #close') end)"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"data stop|data bye #close|closed"_s, 5000);
+        // A local close runs the close handlers too.
+        m_net->clearTrace();
+        connectGlobal();
+        eval(u"conn:on('close', function() record('closed here') end); conn:close()"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"closed here"_s, 5000);
+    }
+
     void connectionRefused()
     {
         eval(u"spawn(function() local c, err = tcp.connect('127.0.0.1', %1); "

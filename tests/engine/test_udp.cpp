@@ -26,6 +26,7 @@ public:
             while (m_socket.hasPendingDatagrams()) {
                 const QNetworkDatagram d = m_socket.receiveDatagram();
                 m_received << d.data();
+                m_lastSender = static_cast<quint16>(d.senderPort());
                 if (d.data() != "quiet")
                     m_socket.writeDatagram(d.makeReply(d.data()));
             }
@@ -35,6 +36,7 @@ public:
     bool listen() { return m_socket.bind(QHostAddress::LocalHost, 0); }
     quint16 port() const { return m_socket.localPort(); }
     QList<QByteArray> received() const { return m_received; }
+    quint16 lastSender() const { return m_lastSender; }
     void sendTo(quint16 port, const QByteArray& data)
     {
         m_socket.writeDatagram(data, QHostAddress::LocalHost, port);
@@ -43,6 +45,7 @@ public:
 private:
     QUdpSocket m_socket;
     QList<QByteArray> m_received;
+    quint16 m_lastSender = 0;
 };
 
 } // namespace
@@ -117,6 +120,21 @@ private slots:
         QCOMPARE(eval(u"record('meanwhile')"_s), QString());
         m_echo->sendTo(eval(u"return s:port()"_s).toUShort(), "pushed");
         QTRY_COMPARE_WITH_TIMEOUT(trace(), u"waiting|meanwhile|got pushed 127.0.0.1"_s, 5000);
+    }
+
+    // plua style: every datagram runs the handler as a new task, queued ones first.
+    void handlers()
+    {
+        QCOMPARE(eval(u"s = assert(udp.open({host = '127.0.0.1'})); return s:send('127.0.0.1', "
+                      "port, 'early')"_s),
+            u"5"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(eval(u"return tostring(s)"_s).endsWith(u"1 queued)"_s), 5000);
+        eval(u"s:on('datagram', function(d, host, from) record(d, host, from == port) end); "
+             "s = nil; collectgarbage(); collectgarbage()"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"early 127.0.0.1 true"_s, 5000);
+        const quint16 clientPort = m_echo->lastSender();
+        m_echo->sendTo(clientPort, "later");
+        QTRY_COMPARE_WITH_TIMEOUT(trace(), u"early 127.0.0.1 true|later 127.0.0.1 true"_s, 5000);
     }
 
     void receiveTimeout()

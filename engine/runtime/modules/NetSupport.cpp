@@ -76,6 +76,23 @@ lua_State* SessionRef::state() const
     return core && core->runner ? core->runner->lua().state() : nullptr;
 }
 
+void Anchor::hold(lua_State* L, int idx)
+{
+    if (m_ref != LUA_NOREF)
+        return;
+    lua_pushvalue(L, idx);
+    m_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void Anchor::release(const SessionRef& session)
+{
+    if (m_ref == LUA_NOREF)
+        return;
+    if (lua_State* L = session.state())
+        luaL_unref(L, LUA_REGISTRYINDEX, m_ref);
+    m_ref = LUA_NOREF;
+}
+
 int failEnded(lua_State* L, const char* what)
 {
     return failWith(

@@ -59,6 +59,20 @@ private:
     std::weak_ptr<TaskRunnerCore> m_core;
 };
 
+// Keeps a socket's userdata alive from C++ (a registry reference) while handlers listen to it,
+// so `ws:on("message", fn)` works without the script keeping the socket.
+class Anchor
+{
+public:
+    // Anchor the value at idx (once).  [-0, +0, m]
+    void hold(lua_State* L, int idx);
+    // Let it go (nothing to do once the session ended: its state closes).
+    void release(const SessionRef& session);
+
+private:
+    int m_ref = -2; // LUA_NOREF
+};
+
 // `nil, err` with kind canceled: "<what>: the session ended".  [-0, +2, m]
 int failEnded(lua_State* L, const char* what);
 

@@ -7,6 +7,8 @@
 //        pattern nil: whatever has arrived (at least one byte); n: exactly n bytes;
 //        "*l": a line without its "\n" (and "\r"); "*a": everything until the peer closes
 //   conn:close() -> true                    also on __close and when collected
+//   conn:on("data", fn(data)) / conn:on("close", fn()) -> conn   (plua style: each call a new
+//                                                  task; data then goes to fn, not receive())
 //
 // Received data is buffered up to 64 MiB. When the peer closes, buffered data can still be
 // received (nil pattern, "*a"); then receive gives nil, err kind network. After the session
@@ -60,6 +62,9 @@ struct Connection
     QByteArray buffer;
     std::shared_ptr<net::Waiters> waiters = std::make_shared<net::Waiters>();
     QString closeMessage = u"the connection is closed"_s;
+    std::vector<LuaCallback> onData;
+    std::vector<LuaCallback> onClose;
+    net::Anchor anchor; // keeps the userdata while handlers listen
 
     ~Connection() { shutdown(); }
 
@@ -154,6 +159,13 @@ ResultPusher pushData(QByteArray data)
 void serve(const std::shared_ptr<Connection>& conn)
 {
     conn->pull();
+    while (!conn->onData.empty() && !conn->buffer.isEmpty()) {
+        const QByteArray data = std::exchange(conn->buffer, {});
+        const auto handlers = conn->onData; // a handler may add more
+        for (const LuaCallback& handler : handlers)
+            handler(pushData(data), "tcp data handler");
+        conn->pull();
+    }
     while (!conn->waiters->empty()) {
         const auto& waiter = conn->waiters->front();
         QByteArray data;
@@ -169,6 +181,16 @@ void serve(const std::shared_ptr<Connection>& conn)
             resume(net::failure(ErrorKind::Network, conn->closeMessage));
         conn->pull(); // the task may have taken data itself, or closed the connection
     }
+}
+
+// The connection is closed (by the peer or by us): the close handlers run once.
+void notifyClosed(const std::shared_ptr<Connection>& conn)
+{
+    const auto handlers = std::exchange(conn->onClose, {});
+    conn->onData.clear();
+    for (const LuaCallback& handler : handlers)
+        handler({}, "tcp close handler");
+    conn->anchor.release(conn->session);
 }
 
 void wire(const std::shared_ptr<Connection>& conn)
@@ -197,6 +219,7 @@ void wire(const std::shared_ptr<Connection>& conn)
             c->state = Connection::State::Closed;
             c->shutdown();
             serve(c);
+            notifyClosed(c);
         },
         Qt::QueuedConnection);
 }
@@ -271,15 +294,18 @@ int receive(lua_State* L)
     });
 }
 
-void closeConnection(Connection& conn)
+void closeConnection(const std::shared_ptr<Connection>& conn)
 {
-    if (conn.state == Connection::State::Closed)
+    if (conn->state == Connection::State::Closed)
         return;
-    conn.state = Connection::State::Closed;
-    conn.shutdown();
-    // Tasks waiting in receive() learn it in a later turn (not inside this call).
-    net::later(conn.context, [waiters = conn.waiters, message = conn.closeMessage] {
-        waiters->failAll(ErrorKind::Network, message);
+    conn->state = Connection::State::Closed;
+    conn->shutdown();
+    // Waiting tasks and close handlers learn it in a later turn (not inside this call).
+    net::later(conn->context, [weak = std::weak_ptr<Connection>(conn)] {
+        if (auto c = weak.lock()) {
+            c->waiters->failAll(ErrorKind::Network, c->closeMessage);
+            notifyClosed(c);
+        }
     });
 }
 
@@ -288,7 +314,7 @@ int close(lua_State* L)
     Handle* h = check(L);
     if (!h->conn->session.alive())
         return net::failEnded(L, "tcp close");
-    closeConnection(*h->conn);
+    closeConnection(h->conn);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -296,8 +322,33 @@ int close(lua_State* L)
 int closeMeta(lua_State* L)
 {
     if (Handle* h = lua::testUserdata<Handle>(L, 1, kMeta); h && h->conn->session.alive())
-        closeConnection(*h->conn);
+        closeConnection(h->conn);
     return 0;
+}
+
+int on(lua_State* L)
+{
+    Handle* h = check(L);
+    static const char* const events[] = { "data", "close", nullptr };
+    const int event = luaL_checkoption(L, 2, nullptr, events);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    const auto& conn = h->conn;
+    if (!conn->session.alive())
+        return net::failEnded(L, "tcp on");
+    lua_settop(L, 3);
+    if (conn->state == Connection::State::Closed) {
+        lua_settop(L, 1);
+        return 1; // nothing will happen any more
+    }
+    (event == 0 ? conn->onData : conn->onClose).emplace_back(L, 3);
+    conn->anchor.hold(L, 1);
+    if (event == 0) // data that came before the first handler goes to it after this turn
+        net::later(conn->context, [weak = std::weak_ptr<Connection>(conn)] {
+            if (auto c = weak.lock())
+                serve(c);
+        });
+    lua_settop(L, 1);
+    return 1;
 }
 
 int toString(lua_State* L)
@@ -316,6 +367,7 @@ int pushConnection(lua_State* L, std::shared_ptr<Connection> conn)
         { "send", send },
         { "receive", receive },
         { "close", close },
+        { "on", on },
         { nullptr, nullptr },
     };
     static const luaL_Reg metamethods[] = {
@@ -453,6 +505,14 @@ function Connection:receive(pattern, timeout_ms) end
 ---Closes the connection (also done by `local c <close> = ...` and when it is collected).
 ---@return true
 function Connection:close() end
+
+---plua style: runs fn as a new task with the data as it arrives (receive() then gets none), or
+---once when the connection closes. The connection stays alive while it has handlers and is
+---open.
+---@param event "data"|"close"
+---@param fn fun(data: string)|fun()
+---@return tcp.Connection self
+function Connection:on(event, fn) end
 
 ---Connects to host:port and waits until the connection is established.
 ---@param host string a name or an address

@@ -7,6 +7,8 @@
 //   sock:receive([timeout_ms]) -> data, host, port | nil, err   (waits; datagrams queue up)
 //   sock:port() -> the local port
 //   sock:close() -> true                              also on __close and when collected
+//   sock:on("datagram", fn(data, host, port)) -> sock  (plua style: each datagram a new task;
+//                                                      receive() then gets none)
 //
 // Datagrams nobody received yet are kept up to 64 MiB (then the oldest are dropped: UDP may lose
 // them anyway). After the session ended every method returns nil, err kind canceled. Errors:
@@ -52,6 +54,8 @@ struct Socket
     std::deque<Datagram> queue;
     qint64 queuedBytes = 0;
     std::shared_ptr<net::Waiters> waiters = std::make_shared<net::Waiters>();
+    std::vector<LuaCallback> onDatagram;
+    net::Anchor anchor; // keeps the userdata while handlers listen
 
     ~Socket() { shutdown(); }
     void shutdown()
@@ -89,6 +93,12 @@ QString hostText(const QHostAddress& address)
 
 void take(Socket& sock, Datagram d)
 {
+    if (!sock.onDatagram.empty()) {
+        const auto handlers = sock.onDatagram; // a handler may add more
+        for (const LuaCallback& handler : handlers)
+            handler(pushDatagram(d), "udp datagram handler");
+        return;
+    }
     if (!sock.waiters->empty()) {
         sock.waiters->takeFront()(pushDatagram(std::move(d)));
         return;
@@ -233,6 +243,8 @@ void closeSocket(Socket& sock)
         return;
     sock.closed = true;
     sock.shutdown();
+    sock.onDatagram.clear();
+    sock.anchor.release(sock.session);
     net::later(sock.context, [waiters = sock.waiters] {
         waiters->failAll(ErrorKind::Network, u"the socket is closed"_s);
     });
@@ -253,6 +265,34 @@ int closeMeta(lua_State* L)
     if (Handle* h = lua::testUserdata<Handle>(L, 1, kMeta); h && h->sock->session.alive())
         closeSocket(*h->sock);
     return 0;
+}
+
+int on(lua_State* L)
+{
+    Handle* h = check(L);
+    static const char* const events[] = { "datagram", nullptr };
+    luaL_checkoption(L, 2, nullptr, events);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    const auto& sock = h->sock;
+    if (!sock->session.alive())
+        return net::failEnded(L, "udp on");
+    lua_settop(L, 3);
+    if (!sock->closed) {
+        sock->onDatagram.emplace_back(L, 3);
+        sock->anchor.hold(L, 1);
+        // Datagrams that came before the first handler go to it, after this turn.
+        net::later(sock->context, [weak = std::weak_ptr<Socket>(sock)] {
+            auto s = weak.lock();
+            while (s && !s->closed && !s->queue.empty() && !s->onDatagram.empty()) {
+                Datagram d = std::move(s->queue.front());
+                s->queue.pop_front();
+                s->queuedBytes -= d.data.size();
+                take(*s, std::move(d));
+            }
+        });
+    }
+    lua_settop(L, 1);
+    return 1;
 }
 
 int localPort(lua_State* L)
@@ -309,6 +349,7 @@ int open(lua_State* L)
         { "receive", receive },
         { "close", close },
         { "port", localPort },
+        { "on", on },
         { nullptr, nullptr },
     };
     static const luaL_Reg metamethods[] = {
@@ -379,6 +420,13 @@ function Socket:receive(timeout_ms) end
 ---The local port the socket is bound to.
 ---@return integer
 function Socket:port() end
+
+---plua style: runs fn(data, host, port) as a new task for every datagram (receive() then gets
+---none). The socket stays alive while it has handlers and is open.
+---@param event "datagram"
+---@param fn fun(data: string, host: string, port: integer)
+---@return udp.Socket self
+function Socket:on(event, fn) end
 
 ---Closes the socket (also done by `local s <close> = ...` and when it is collected).
 ---@return true

@@ -58,7 +58,7 @@ struct Connection
     std::vector<LuaCallback> onClose;
     int closeCode = 0;
     QString closeReason;
-    int anchor = LUA_NOREF; // registry reference keeping the userdata while handlers listen
+    net::Anchor anchor; // keeps the userdata while handlers listen
 
     ~Connection()
     {
@@ -82,15 +82,6 @@ struct Connection
             return u"the connection is closed"_s;
         return u"the connection is closed (%1%2)"_s.arg(closeCode).arg(
             closeReason.isEmpty() ? QString() : u": "_s + closeReason);
-    }
-
-    void unanchor()
-    {
-        if (anchor == LUA_NOREF)
-            return;
-        if (lua_State* L = session.state())
-            luaL_unref(L, LUA_REGISTRYINDEX, anchor);
-        anchor = LUA_NOREF;
     }
 };
 
@@ -151,7 +142,7 @@ void closed(const std::shared_ptr<Connection>& conn)
             },
             "websocket close handler");
     }
-    conn->unanchor();
+    conn->anchor.release(conn->session);
 }
 
 // The signals of an open connection. Queued: close() from Lua emits some of them at once, and
@@ -268,10 +259,7 @@ int on(lua_State* L)
         return 1; // nothing will happen any more
     }
     (event == 0 ? conn->onMessage : conn->onClose).emplace_back(L, 3);
-    if (conn->anchor == LUA_NOREF) {
-        lua_pushvalue(L, 1);
-        conn->anchor = luaL_ref(L, LUA_REGISTRYINDEX);
-    }
+    conn->anchor.hold(L, 1);
     if (event == 0 && !conn->queue.empty()) {
         // Messages that came before the first handler go to it, in order, after this turn.
         net::later(conn->context, [weak = std::weak_ptr<Connection>(conn)] {
