@@ -1,5 +1,7 @@
 #include "TaskRunner.h"
 
+#include <tuple>
+
 #include <QMetaObject>
 #include <QObject>
 
@@ -41,6 +43,9 @@ TaskRunner::~TaskRunner()
         luaL_unref(L, LUA_REGISTRYINDEX, task.ref);
     }
     m_tasks.clear();
+    for (const auto& [co, ref] : m_idle)
+        luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    m_idle.clear();
     lua_pushnil(L);
     lua_setfield(L, LUA_REGISTRYINDEX, kRunnerKey);
 }
@@ -71,8 +76,17 @@ Expected<TaskRunner::Outcome, LuaError> TaskRunner::start(
 {
     lua_State* L = m_lua.state();
     luaL_checkstack(L, 2, "TaskRunner::start");
-    lua_State* co = lua_newthread(L); // fn, args…, co
-    const int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    // A finished coroutine is reset and kept for the next task: a new one per action or timer
+    // callback would be an allocation on the hot path (PERFORMANCE P7, P8).
+    lua_State* co = nullptr;
+    int ref = LUA_NOREF;
+    if (!m_idle.empty()) {
+        std::tie(co, ref) = m_idle.back();
+        m_idle.pop_back();
+    } else {
+        co = lua_newthread(L); // fn, args…, co
+        ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     lua_xmove(L, co, nargs + 1);
     const quint64 id = m_nextId++;
     m_tasks[id] = Task { co, ref, origin, tag, nullptr, std::move(completion), nresults };
@@ -174,7 +188,16 @@ void TaskRunner::drop(quint64 id)
     auto it = m_tasks.find(id);
     if (it == m_tasks.end())
         return;
-    luaL_unref(m_lua.state(), LUA_REGISTRYINDEX, it->second.ref);
+    lua_State* co = it->second.co;
+    // Only a coroutine that ran to its end (or failed) is reused; one dropped while suspended
+    // (a bare coroutine.yield()) goes.
+    if (lua_status(co) != LUA_YIELD && m_idle.size() < kIdleCoroutines
+        && lua_resetthread(co) == LUA_OK) {
+        lua_settop(co, 0);
+        m_idle.emplace_back(co, it->second.ref);
+    } else {
+        luaL_unref(m_lua.state(), LUA_REGISTRYINDEX, it->second.ref);
+    }
     m_tasks.erase(it);
 }
 

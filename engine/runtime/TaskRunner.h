@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <QString>
 
@@ -125,6 +126,8 @@ public:
 private:
     std::shared_ptr<TaskRunnerCore> m_core;
     std::map<quint64, Task> m_tasks;
+    static constexpr std::size_t kIdleCoroutines = 8;
+    std::vector<std::pair<lua_State*, int>> m_idle; // finished coroutines kept for reuse (+ refs)
     quint64 m_nextId = 1;
     quint64 m_current = 0; // the task running now
 };
