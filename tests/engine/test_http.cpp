@@ -13,11 +13,11 @@
 #include <QTcpSocket>
 #include <QTest>
 
-#include "support/NetSession.h"
+#include "support/SiteSession.h"
 
 using namespace Qt::StringLiterals;
-using lunette::test::NetSession;
 using lunette::test::ProtocolClient;
+using lunette::test::SiteSession;
 
 namespace {
 
@@ -146,7 +146,7 @@ class TestHttp final : public QObject
 
 private:
     std::unique_ptr<TinyHttpServer> m_http;
-    std::unique_ptr<NetSession> m_net;
+    std::unique_ptr<SiteSession> m_net;
 
     QString eval(const QString& code) { return m_net->eval(code); }
     QString trace() { return m_net->trace(); }
@@ -156,7 +156,7 @@ private slots:
     {
         m_http = std::make_unique<TinyHttpServer>();
         QVERIFY(m_http->listen());
-        m_net = std::make_unique<NetSession>();
+        m_net = std::make_unique<SiteSession>(u"/tests/data/sites/net"_s);
         QVERIFY2(m_net->start(), qPrintable(m_net->error()));
         QCOMPARE(eval(u"http = require('http'); json = require('json'); base = '%1'"_s.arg(
                      m_http->base())),
@@ -172,7 +172,7 @@ private slots:
     // Without "network" in lunette.json, require fails with the documented message.
     void needsThePermission()
     {
-        NetSession plain(u"/tests/data/sites/async"_s);
+        SiteSession plain(u"/tests/data/sites/async"_s);
         QVERIFY2(plain.start(), qPrintable(plain.error()));
         const QString out = plain.eval(u"require('http')"_s);
         QVERIFY2(out.contains(u"module 'http' needs the 'network' permission: add \"network\" to "

@@ -21,58 +21,30 @@
 #include "runtime/TypeStubs.h"
 #include "session/Console.h"
 #include "session/Session.h"
-#include "support/ServerFixture.h"
+#include "support/SiteSession.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using lunette::ConsoleReply;
-using lunette::test::ServerFixture;
+using lunette::test::SiteSession;
 
 class TestModules final : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<ServerFixture> m_server;
-    QString m_session;
-    std::mutex m_logMutex;
-    QList<QPair<int, QString>> m_log;
+    std::unique_ptr<SiteSession> m_s;
 
-    QString eval(const QString& input)
-    {
-        QString out = u"<no session>"_s;
-        std::binary_semaphore done { 0 };
-        m_server->sessions().withSession(m_session, [&](lunette::Session* s) {
-            if (s) {
-                const ConsoleReply reply = lunette::evaluateInConsole(*s, input);
-                out = reply.status == ConsoleReply::Status::Ok ? reply.results
-                                                               : u"error: "_s + reply.error;
-            }
-            done.release();
-        });
-        done.acquire();
-        return out;
-    }
+    QString eval(const QString& input) { return m_s->eval(input); }
 
 private slots:
     void init()
     {
-        m_server = std::make_unique<ServerFixture>(
-            lunette::test::sourceDir() + u"/tests/data/sites/async"_s);
-        QVERIFY2(m_server->start(), qPrintable(m_server->error()));
-        m_server->sessions().setLogger([this](const QString&, int level, const QString& text) {
-            std::lock_guard lock(m_logMutex);
-            m_log.append({ level, text });
-        });
-        m_session = m_server->createSession();
-        QVERIFY(!m_session.isEmpty());
+        m_s = std::make_unique<SiteSession>(u"/tests/data/sites/async"_s);
+        QVERIFY2(m_s->start(), qPrintable(m_s->error()));
     }
 
-    void cleanup()
-    {
-        m_server.reset();
-        m_log.clear();
-    }
+    void cleanup() { m_s.reset(); }
 
     void builtinModulesAreListed()
     {
@@ -158,9 +130,8 @@ private slots:
         QCOMPARE(eval(u"local log = require('log'); log.warn('%d apples', 3); log.error('bad'); "
                       "log.info({}); log.debug('detail')"_s),
             QString());
-        std::lock_guard lock(m_logMutex);
         QList<QPair<int, QString>> lines;
-        for (const auto& line : m_log) {
+        for (const auto& line : m_s->logEntries()) {
             if (line.second == u"3 apples"_s || line.second == u"bad"_s
                 || line.second.startsWith(u"table: "_s) || line.second == u"detail"_s)
                 lines << line;

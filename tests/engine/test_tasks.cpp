@@ -15,70 +15,34 @@
 #include "session/Console.h"
 #include "session/Session.h"
 #include "support/ServerFixture.h"
+#include "support/SiteSession.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using lunette::ConsoleReply;
 using lunette::test::ProtocolClient;
 using lunette::test::ServerFixture;
+using lunette::test::SiteSession;
 
 class TestTasks final : public QObject
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<ServerFixture> m_server;
-    QString m_session;
-    QStringList m_log; // the session's log lines (filled on the executor, read after a barrier)
-    std::mutex m_logMutex;
+    std::unique_ptr<SiteSession> m_s;
 
-    // Evaluate in the session (as the console does) and return its results or error text.
-    QString eval(const QString& input)
-    {
-        QString out = u"<no session>"_s;
-        std::binary_semaphore done { 0 };
-        m_server->sessions().withSession(m_session, [&](lunette::Session* s) {
-            if (s) {
-                const ConsoleReply reply = lunette::evaluateInConsole(*s, input);
-                out = reply.status == ConsoleReply::Status::Ok ? reply.results
-                                                               : u"error: "_s + reply.error;
-            }
-            done.release();
-        });
-        done.acquire();
-        return out;
-    }
-
-    // The trace the fixture's record() builds, joined with "|".
-    QString trace() { return eval(u"return table.concat(trace, '|')"_s); }
-
-    QStringList logLines()
-    {
-        std::lock_guard lock(m_logMutex);
-        return m_log;
-    }
+    QString eval(const QString& input) { return m_s->eval(input); }
+    QString trace() { return m_s->trace(); }
+    QStringList logLines() { return m_s->logLines(); }
 
 private slots:
     void init()
     {
-        lunette::SessionManager::Options options;
-        options.session.lua.timeout = std::chrono::milliseconds(0); // only Stop ends a loop
-        m_server = std::make_unique<ServerFixture>(
-            lunette::test::sourceDir() + u"/tests/data/sites/async"_s, options);
-        QVERIFY2(m_server->start(), qPrintable(m_server->error()));
-        m_server->sessions().setLogger([this](const QString&, int, const QString& text) {
-            std::lock_guard lock(m_logMutex);
-            m_log << text;
-        });
-        m_session = m_server->createSession();
-        QVERIFY(!m_session.isEmpty());
+        m_s = std::make_unique<SiteSession>(u"/tests/data/sites/async"_s);
+        QVERIFY2(m_s->start(), qPrintable(m_s->error()));
     }
 
-    void cleanup()
-    {
-        m_server.reset();
-        m_log.clear();
-    }
+    void cleanup() { m_s.reset(); }
 
     // A waiting timer callback lets other turns run, then continues where it stopped.
     void waitingLetsOtherTurnsRun()
@@ -140,7 +104,7 @@ private slots:
     // layer, a sort comparator.
     void getterCannotWait()
     {
-        ProtocolClient client(*m_server, m_session);
+        ProtocolClient client(m_s->server(), m_s->id());
         QVERIFY(client.open());
         client.sendMessages({ ProtocolClient::watch(1) });
         client.sendMessages({ ProtocolClient::create(2, 1, u"waitingGetter()"_s) });
@@ -177,7 +141,7 @@ private slots:
     // The page sees the state of an action before its wait (loading = true), then the rest.
     void aWaitPushesTheChangesSoFar()
     {
-        ProtocolClient client(*m_server, m_session);
+        ProtocolClient client(m_s->server(), m_s->id());
         QVERIFY(client.open());
         client.sendMessages({ ProtocolClient::watch(1) });
         client.sendMessages(
@@ -206,20 +170,8 @@ private slots:
     void endingTheSessionCancelsWaits()
     {
         eval(u"setTimeout(function() require('time').sleep(100000); record('never') end, 0)"_s);
-        std::size_t waiting = 0;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            [&] {
-                std::binary_semaphore done { 0 };
-                m_server->sessions().withSession(m_session, [&](lunette::Session* s) {
-                    waiting = s ? s->tasks().waitingCount() : 0;
-                    done.release();
-                });
-                done.acquire();
-                return waiting == 1;
-            }(),
-            5000);
-        m_server->sessions().destroySession(m_session);
-        QTRY_VERIFY_WITH_TIMEOUT(!m_server->sessions().hasSession(m_session), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_s->waiting(), std::size_t(1), 5000);
+        QVERIFY(m_s->destroy());
     }
 
     // main.lua may wait: the session exists after its first part, the rest follows.

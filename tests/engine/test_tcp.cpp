@@ -9,11 +9,11 @@
 #include <QTcpSocket>
 #include <QTest>
 
-#include "support/NetSession.h"
+#include "support/SiteSession.h"
 
 using namespace Qt::StringLiterals;
 using lunette::test::BareTasks;
-using lunette::test::NetSession;
+using lunette::test::SiteSession;
 
 namespace {
 
@@ -77,7 +77,7 @@ class TestTcp final : public QObject
 
 private:
     std::unique_ptr<EchoServer> m_echo;
-    std::unique_ptr<NetSession> m_net;
+    std::unique_ptr<SiteSession> m_net;
 
     QString eval(const QString& code) { return m_net->eval(code); }
     QString trace() { return m_net->trace(); }
@@ -96,7 +96,7 @@ private slots:
     {
         m_echo = std::make_unique<EchoServer>();
         QVERIFY(m_echo->listen());
-        m_net = std::make_unique<NetSession>();
+        m_net = std::make_unique<SiteSession>(u"/tests/data/sites/net"_s);
         QVERIFY2(m_net->start(), qPrintable(m_net->error()));
         QCOMPARE(eval(u"tcp = require('tcp'); port = %1"_s.arg(m_echo->port())), QString());
     }
@@ -109,7 +109,7 @@ private slots:
 
     void needsThePermission()
     {
-        NetSession plain(u"/tests/data/sites/async"_s);
+        SiteSession plain(u"/tests/data/sites/async"_s);
         QVERIFY2(plain.start(), qPrintable(plain.error()));
         QVERIFY(plain.eval(u"require('tcp')"_s)
                     .contains(u"module 'tcp' needs the 'network' permission: add \"network\" to "

@@ -11,11 +11,11 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
-#include "support/NetSession.h"
+#include "support/SiteSession.h"
 
 using namespace Qt::StringLiterals;
 using lunette::test::BareTasks;
-using lunette::test::NetSession;
+using lunette::test::SiteSession;
 
 namespace {
 
@@ -91,7 +91,7 @@ class TestWebsocket final : public QObject
 
 private:
     std::unique_ptr<EchoServer> m_echo;
-    std::unique_ptr<NetSession> m_net;
+    std::unique_ptr<SiteSession> m_net;
 
     QString eval(const QString& code) { return m_net->eval(code); }
     QString trace() { return m_net->trace(); }
@@ -109,7 +109,7 @@ private slots:
     {
         m_echo = std::make_unique<EchoServer>();
         QVERIFY(m_echo->listen());
-        m_net = std::make_unique<NetSession>();
+        m_net = std::make_unique<SiteSession>(u"/tests/data/sites/net"_s);
         QVERIFY2(m_net->start(), qPrintable(m_net->error()));
         QCOMPARE(
             eval(u"websocket = require('websocket'); url = '%1'"_s.arg(m_echo->url())), QString());
@@ -123,7 +123,7 @@ private slots:
 
     void needsThePermission()
     {
-        NetSession plain(u"/tests/data/sites/async"_s);
+        SiteSession plain(u"/tests/data/sites/async"_s);
         QVERIFY2(plain.start(), qPrintable(plain.error()));
         QVERIFY(plain.eval(u"require('websocket')"_s)
                     .contains(u"module 'websocket' needs the 'network' permission: add \"network\" "

@@ -1,8 +1,9 @@
 #pragma once
 
-// A session of the tests/data/sites/net fixture (the "network" permission granted) for the
-// network module tests (test_http, test_websocket, test_tcp, test_udp): evaluate Lua in it as the
-// console does, read the fixture's trace and the session's log, end it. Header-only.
+// A session of a fixture site for the runtime tests (test_tasks, test_modules, test_http,
+// test_websocket, test_tcp, test_udp): evaluate Lua in it as the console does, read the fixture's
+// trace (record(...)) and the session's log, end it. No Lua time limit: only Stop ends a loop.
+// Header-only.
 
 #include <memory>
 #include <mutex>
@@ -20,10 +21,11 @@
 
 namespace lunette::test {
 
-class NetSession
+class SiteSession
 {
 public:
-    explicit NetSession(const QString& site = QStringLiteral("/tests/data/sites/net"))
+    // site: relative to the source tree, e.g. "/tests/data/sites/net".
+    explicit SiteSession(const QString& site)
     {
         SessionManager::Options options;
         options.session.lua.timeout = std::chrono::milliseconds(0); // only Stop ends a loop
@@ -37,9 +39,10 @@ public:
             m_error = m_server->error();
             return false;
         }
-        m_server->sessions().setLogger([this](const QString&, int, const QString& text) {
+        m_server->sessions().setLogger([this](const QString&, int level, const QString& text) {
             std::lock_guard lock(m_logMutex);
             m_log << text;
+            m_levels << level;
         });
         m_id = m_server->createSession();
         if (m_id.isEmpty())
@@ -92,6 +95,15 @@ public:
         std::lock_guard lock(m_logMutex);
         return m_log;
     }
+    // The log lines with their levels (Session::LogLevel).
+    QList<QPair<int, QString>> logEntries()
+    {
+        std::lock_guard lock(m_logMutex);
+        QList<QPair<int, QString>> entries;
+        for (qsizetype i = 0; i < m_log.size(); ++i)
+            entries.append({ m_levels.at(i), m_log.at(i) });
+        return entries;
+    }
 
     // End the session (its waits are cancelled); true once it is gone.
     bool destroy()
@@ -114,6 +126,7 @@ private:
     QString m_error;
     std::mutex m_logMutex;
     QStringList m_log;
+    QList<int> m_levels;
 };
 
 // A LuaState with a TaskRunner on the test's own thread and no session around it: for what
