@@ -39,6 +39,7 @@
 #include "host/SiteHost.h"
 #include "hotload/HotLoader.h"
 #include "lua/LuaExecutor.h"
+#include "session/Session.h"
 #include "site/Scaffold.h"
 #include "site/Site.h"
 
@@ -66,6 +67,18 @@ QNetworkCookie tokenCookie(const QString& token)
     cookie.setPath(u"/"_s);
     cookie.setHttpOnly(true);
     return cookie;
+}
+
+// A session's log level (Session::LogLevel: the log module's warnings and errors below 0, ui.log
+// detail levels above) as the Log dock shows it.
+LogModel::Level logLevel(int sessionLevel)
+{
+    if (sessionLevel <= lunette::Session::LogError)
+        return LogModel::Level::Error;
+    if (sessionLevel == lunette::Session::LogWarning)
+        return LogModel::Level::Warning;
+    return sessionLevel > lunette::Session::LogInfo ? LogModel::Level::Debug
+                                                    : LogModel::Level::Info;
 }
 
 } // namespace
@@ -221,8 +234,7 @@ void MainWindow::openSite(const QString& folder)
     // ordinary output, higher levels are detail.
     LogModel* log = m_log;
     m_host->sessions().setLogger([log](const QString& sessionId, int level, const QString& text) {
-        log->post(level > 0 ? LogModel::Level::Debug : LogModel::Level::Info,
-            u"session "_s + sessionId.left(8), text);
+        log->post(logLevel(level), u"session "_s + sessionId.left(8), text);
     });
     connectHotLoader();
     m_sessionsModel->setSessions(&m_host->sessions());

@@ -174,6 +174,33 @@ private slots:
         QVERIFY(window.action(u"hotload"_s)->isChecked());
     }
 
+    // The log module's levels reach the Log dock's model as they are.
+    void sessionLogLevelsReachTheLog()
+    {
+        const QString folder = m_temp.filePath(u"logging"_s);
+        QVERIFY(writeMinimalSite(folder));
+        QVERIFY(writeFile(folder + u"/lua/main.lua"_s,
+            "local log = require('log')\nlog.warn('careful')\nlog.error('broken')\n"
+            "ui.log('plain')\nlog.debug('detail')\n"
+            "App = session:prototype('App', { word = 'fixed' })\n"
+            "if not session:getApp() then session:createAppVariable(App:new()) end\n"));
+        MainWindow window(folder);
+        QVERIFY2(window.host(), qPrintable(window.siteError()));
+        LogModel* log = window.logModel();
+        const auto levelOf = [&](const QString& text) {
+            for (int r = 0; r < log->rowCount(); ++r) {
+                if (log->entry(r).text.endsWith(text))
+                    return int(log->entry(r).level);
+            }
+            return -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(levelOf(u"detail"_s) >= 0, kTimeoutMs);
+        QCOMPARE(levelOf(u"careful"_s), int(LogModel::Level::Warning));
+        QCOMPARE(levelOf(u"broken"_s), int(LogModel::Level::Error));
+        QCOMPARE(levelOf(u"plain"_s), int(LogModel::Level::Info));
+        QCOMPARE(levelOf(u"detail"_s), int(LogModel::Level::Debug));
+    }
+
     // A folder that is not a site: the error page says why; once main.lua exists, Retry opens it.
     void folderWithoutMainShowsErrorThenRetry()
     {

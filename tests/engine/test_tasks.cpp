@@ -55,6 +55,34 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(trace(), u"a|mid|b"_s, 5000);
     }
 
+    // Timers (LUA_API.md): immediate first, then by deadline; globals and session:set* share one
+    // id space (clearing with the "wrong" clear works, ids are never reused); an interval runs
+    // until cleared; a cleared timer never fires.
+    void timersOrderAndCancellation()
+    {
+        QCOMPARE(eval(u"local late = setTimeout(function() record('t60') end, 60) "
+                      "setTimeout(function() record('t10') end, 10) "
+                      "setImmediate(function() record('imm') end) "
+                      "local gone = session:setTimeout(function() record('cancelled') end, 5) "
+                      "clearInterval(gone) "
+                      "local n, iv = 0 "
+                      "iv = setInterval(function() n = n + 1 record('i' .. n) if n == 3 then "
+                      "clearTimeout(iv) end end, 15) "
+                      "setTimeout(function() record('end') end, 200) "
+                      "return late ~= gone and gone ~= iv"_s),
+            u"true"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(trace().endsWith(u"end"_s), 5000);
+        const QStringList order = trace().split(u'|');
+        QCOMPARE(order.first(), u"imm"_s);
+        QVERIFY2(order.indexOf(u"t10"_s) < order.indexOf(u"t60"_s), qPrintable(order.join(u' ')));
+        QVERIFY2(order.indexOf(u"i1"_s) < order.indexOf(u"i2"_s)
+                && order.indexOf(u"i2"_s) < order.indexOf(u"i3"_s),
+            qPrintable(order.join(u' ')));
+        QVERIFY(!order.contains(u"i4"_s)); // cleared from its own callback
+        QVERIFY(!order.contains(u"cancelled"_s));
+        QCOMPARE(order.size(), 7);
+    }
+
     // sleep returns after (about) the time asked for, not before.
     void sleepWaitsLongEnough()
     {
