@@ -79,6 +79,25 @@ int failEnded(lua_State* L, const char* what);
 // A ResultPusher returning `nil, err`.
 ResultPusher failure(ErrorKind kind, const QString& message);
 
+// The wait of a connect (tcp, websocket): it ends once — with the connection, an error or the
+// timeout; fail() drops the connection (which closes its socket) and resumes with the error.
+template <typename Connection> struct ConnectWait
+{
+    std::shared_ptr<Connection> conn;
+    Resumer resume { nullptr };
+    int timeoutMs = 0;
+    bool done = false;
+
+    void fail(ErrorKind kind, const QString& message)
+    {
+        if (done)
+            return;
+        done = true;
+        auto dropped = std::move(conn);
+        resume(failure(kind, message));
+    }
+};
+
 // Field `name` of the options table at idx (absent or nil: nullopt) as a timeout in ms: a
 // positive number; anything else raises a "bad argument" error naming the field.  [-0, +0, v]
 std::optional<int> timeoutField(lua_State* L, int idx, const char* name, int arg);

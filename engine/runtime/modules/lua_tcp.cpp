@@ -381,22 +381,7 @@ int pushConnection(lua_State* L, std::shared_ptr<Connection> conn)
     return 1;
 }
 
-struct Connecting
-{
-    std::shared_ptr<Connection> conn;
-    Resumer resume { nullptr };
-    int timeoutMs = 0;
-    bool done = false;
-
-    void fail(ErrorKind kind, const QString& message)
-    {
-        if (done)
-            return;
-        done = true;
-        auto c = std::move(conn);
-        resume(net::failure(kind, message));
-    }
-};
+using Connecting = net::ConnectWait<Connection>;
 
 int connect(lua_State* L)
 {

@@ -324,22 +324,7 @@ int pushSocket(lua_State* L, std::shared_ptr<Connection> conn)
 }
 
 // The connect wait: ends with the socket, an error, or the timeout.
-struct Connecting
-{
-    std::shared_ptr<Connection> conn;
-    Resumer resume { nullptr };
-    int timeoutMs = 0;
-    bool done = false;
-
-    void fail(ErrorKind kind, const QString& message)
-    {
-        if (done)
-            return;
-        done = true;
-        auto c = std::move(conn); // destroying it closes the socket
-        resume(net::failure(kind, message));
-    }
-};
+using Connecting = net::ConnectWait<Connection>;
 
 int connect(lua_State* L)
 {
