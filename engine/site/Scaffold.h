@@ -3,7 +3,7 @@
 // New Site: writes a small working site (a prototype with a field, a getter and an action, its
 // view template, lunette.json, .luarc.json for LuaLS and a README) into a new folder.
 //
-//   auto made = lunette::scaffoldSite(u"/home/me/hello"_s, u"Hello"_s);
+//   auto made = lunette::scaffoldSite(parent + u"/hello"_s, u"Hello"_s);
 //   if (!made) report(made.error());   // "… already exists and is not empty"
 //
 // Nothing is overwritten: the folder must not exist or be empty. The files are written into a
