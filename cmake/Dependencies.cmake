@@ -12,6 +12,8 @@ find_package(PkgConfig REQUIRED)
 # Debian's C++ build of Lua: lua_error unwinds with an exception, so C++ destructors on the way
 # run (STYLE.md rule 6 holds even when a binding forgets it).
 pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)
+# libarchive: the site archive inside a bundle (engine/package).
+pkg_check_modules(ARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/rapidjson.h REQUIRED)
 add_library(lunette_rapidjson INTERFACE)
