@@ -61,11 +61,21 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         u"Run SITE as a packaged app: no docks, menus or hot reload; title and size from lunette.json."_s);
     const QCommandLineOption inspect(
         u"inspect"_s, u"With --player: show the docks and DevTools (F12)."_s);
-    parser.addOptions({ port, noHotload, player, inspect });
+    const QCommandLineOption formatOption(u"format"_s,
+        u"With `package`: the package format, bundle (one executable file)."_s, u"FORMAT"_s,
+        u"bundle"_s);
+    const QCommandLineOption outputOption(QStringList { u"o"_s, u"output"_s },
+        u"With `package`: the file to write (default: the site's name, here)."_s, u"OUT"_s);
+    const QCommandLineOption listOption(
+        u"list-bundle"_s, u"List the site files inside a bundle."_s, u"FILE"_s);
+    const QCommandLineOption extractOption(u"extract-bundle"_s,
+        u"Unpack the site inside a bundle into DIR (the positional argument)."_s, u"FILE"_s);
+    parser.addOptions({ port, noHotload, player, inspect, formatOption, outputOption, listOption,
+        extractOption });
     parser.addPositionalArgument(u"site"_s,
         u"The site folder to open. `lunette types SITE` writes LuaLS stubs (.lunette/meta, "
         ".luarc.json) into SITE instead."_s,
-        u"[SITE | types SITE]"_s);
+        u"[SITE | types SITE | package SITE]"_s);
 
     CommandLine result;
     auto fail = [&](const QString& message) {
@@ -91,6 +101,29 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         return result;
     }
     const QStringList positional = parser.positionalArguments();
+    if (parser.isSet(listOption)) {
+        result.listBundle = parser.value(listOption);
+        return result;
+    }
+    if (parser.isSet(extractOption)) {
+        if (positional.size() != 1)
+            return fail(u"usage: lunette --extract-bundle FILE DIR"_s);
+        result.extractBundle = parser.value(extractOption);
+        result.extractTo = positional.at(0);
+        return result;
+    }
+    if (positional.value(0) == u"package"_s) {
+        if (positional.size() != 2)
+            return fail(u"usage: lunette package SITE [--format bundle] [-o OUT]"_s);
+        result.packageSite = positional.at(1);
+        result.packageFormat = parser.value(formatOption);
+        result.packageOutput = parser.value(outputOption);
+        if (result.packageFormat != u"bundle"_s)
+            return fail(
+                u"--format %1: only bundle can be made so far (deb and portable are coming)"_s.arg(
+                    result.packageFormat));
+        return result;
+    }
     if (positional.value(0) == u"types"_s) {
         if (positional.size() != 2)
             return fail(u"usage: lunette types SITE"_s);

@@ -13,6 +13,14 @@ struct CommandLine
     MainWindow::Options window;
     // `lunette types SITE`: write the LuaLS stubs into SITE and exit (no window).
     QString typesFor;
+    // `lunette package SITE [--format bundle] [-o OUT]`: package SITE and exit.
+    QString packageSite;
+    QString packageFormat; // "bundle" (deb and portable: later)
+    QString packageOutput; // "" = ./<site name>
+    // `--list-bundle FILE`, `--extract-bundle FILE DIR`: inspect a bundle and exit.
+    QString listBundle;
+    QString extractBundle;
+    QString extractTo;
     // Set when the app should not open a window: print `output` (to stdout when exitCode is 0,
     // else to stderr) and exit with exitCode.
     bool exit = false;

@@ -4,12 +4,63 @@
 #include <cstdio>
 
 #include <QApplication>
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
 
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "package/Bundle.h"
+#include "runtime/DataDir.h"
 #include "runtime/TypeStubs.h"
 
 using namespace Qt::StringLiterals;
+
+namespace {
+
+// When this binary is a bundle (a packaged site, PACKAGING.md), the folder its site is unpacked
+// in: once per bundle file version, under the user's cache folder. "" when it is not a bundle.
+QString unpackOwnBundle(const QString& self, QString* error)
+{
+    auto found = lunette::package::findBundle(self);
+    if (!found) {
+        *error = found.error();
+        return QString();
+    }
+    if (!*found)
+        return QString();
+    const QFileInfo info(self);
+    const QByteArray key
+        = QCryptographicHash::hash((self + u'|' + QString::number(info.size()) + u'|'
+                                       + QString::number(info.lastModified().toMSecsSinceEpoch()))
+                                       .toUtf8(),
+            QCryptographicHash::Sha1)
+              .toHex()
+              .left(16);
+    const QString base = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
+        + u"/lunette/bundles/"_s;
+    const QString dir = base + QString::fromLatin1(key);
+    if (QFileInfo::exists(dir + u"/.complete"_s))
+        return dir;
+    const QString staging = dir + u".part"_s;
+    QDir(staging).removeRecursively();
+    if (auto extracted = lunette::package::extractBundle(self, staging); !extracted) {
+        *error = extracted.error();
+        QDir(staging).removeRecursively();
+        return QString();
+    }
+    QFile marker(staging + u"/.complete"_s);
+    QDir(dir).removeRecursively();
+    if (!marker.open(QIODevice::WriteOnly) || !QDir().rename(staging, dir)) {
+        *error = u"cannot unpack the app into "_s + QDir::toNativeSeparators(dir);
+        return QString();
+    }
+    return dir;
+}
+
+} // namespace
 
 int main(int argc, char* argv[])
 {
@@ -21,12 +72,50 @@ int main(int argc, char* argv[])
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
-    const CommandLine command = CommandLine::parse(arguments);
+    CommandLine command = CommandLine::parse(arguments);
     if (command.exit) {
         std::fputs(qPrintable(command.output), command.exitCode == 0 ? stdout : stderr);
         return command.exitCode;
     }
 
+    if (!command.listBundle.isEmpty()) {
+        const auto listed = lunette::package::listBundle(command.listBundle);
+        if (!listed) {
+            std::fprintf(stderr, "lunette: %s\n", qPrintable(listed.error()));
+            return 1;
+        }
+        for (const QString& line : *listed)
+            std::printf("%s\n", qPrintable(line));
+        return 0;
+    }
+    if (!command.extractBundle.isEmpty()) {
+        const auto extracted
+            = lunette::package::extractBundle(command.extractBundle, command.extractTo);
+        if (!extracted) {
+            std::fprintf(stderr, "lunette: %s\n", qPrintable(extracted.error()));
+            return 1;
+        }
+        return 0;
+    }
+    if (!command.packageSite.isEmpty()) {
+        // The player is this very binary (a bundle's own archive is stripped first).
+        const QString player = QFileInfo(u"/proc/self/exe"_s).symLinkTarget();
+        const QString site = QDir(command.packageSite).absolutePath();
+        QString out = command.packageOutput;
+        if (out.isEmpty())
+            out = QDir::current().filePath(QFileInfo(site).fileName());
+        const auto written
+            = lunette::package::writeBundle(player, site, out, [](int done, int total) {
+                  std::fprintf(stderr, "\rpackaging: %d/%d files", done, total);
+              });
+        std::fputc('\n', stderr);
+        if (!written) {
+            std::fprintf(stderr, "lunette package: %s\n", qPrintable(written.error()));
+            return 1;
+        }
+        std::printf("%s\n", qPrintable(QDir::toNativeSeparators(out)));
+        return 0;
+    }
     if (!command.typesFor.isEmpty()) {
         const auto written = lunette::writeTypeStubs(command.typesFor);
         if (!written) {
@@ -36,6 +125,22 @@ int main(int argc, char* argv[])
         for (const QString& file : *written)
             std::printf("%s\n", qPrintable(file));
         return 0;
+    }
+
+    // A packaged site: this binary carries it; it runs as the app (player mode), its data in the
+    // user's data folder.
+    const QString self = QFileInfo(u"/proc/self/exe"_s).symLinkTarget();
+    QString bundleError;
+    const QString bundled = unpackOwnBundle(self, &bundleError);
+    if (!bundleError.isEmpty()) {
+        std::fprintf(stderr, "lunette: %s\n", qPrintable(bundleError));
+        return 1;
+    }
+    if (!bundled.isEmpty()) {
+        command.window.player = true;
+        command.window.sitePath = bundled;
+        command.window.reopenLast = false;
+        lunette::setDataPlacement(lunette::DataPlacement::UserData);
     }
 
     // QtWebEngine shares OpenGL contexts with the widgets; this must be set before the app exists.

@@ -55,6 +55,23 @@ private slots:
         QCOMPARE(c.window.port, 0);
     }
 
+    void packageAndBundleCommands()
+    {
+        const CommandLine package = parse({ u"package"_s, u"site"_s, u"-o"_s, u"out"_s });
+        QVERIFY2(!package.exit, qPrintable(package.output));
+        QCOMPARE(package.packageSite, u"site"_s);
+        QCOMPARE(package.packageFormat, u"bundle"_s);
+        QCOMPARE(package.packageOutput, u"out"_s);
+        const CommandLine deb = parse({ u"package"_s, u"site"_s, u"--format"_s, u"deb"_s });
+        QVERIFY(deb.exit);
+        QCOMPARE(deb.exitCode, 2);
+        QCOMPARE(parse({ u"--list-bundle"_s, u"app"_s }).listBundle, u"app"_s);
+        const CommandLine extract = parse({ u"--extract-bundle"_s, u"app"_s, u"dir"_s });
+        QCOMPARE(extract.extractBundle, u"app"_s);
+        QCOMPARE(extract.extractTo, u"dir"_s);
+        QVERIFY(parse({ u"--extract-bundle"_s, u"app"_s }).exit);
+    }
+
     void typesSubcommand()
     {
         const CommandLine c = parse({ u"types"_s, u"sites/x"_s });
@@ -70,7 +87,8 @@ private slots:
         const CommandLine help = parse({ u"--help"_s });
         QVERIFY(help.exit);
         QCOMPARE(help.exitCode, 0);
-        QVERIFY2(help.output.startsWith(u"Usage: lunette [options] [SITE | types SITE]"_s),
+        QVERIFY2(help.output.startsWith(
+                     u"Usage: lunette [options] [SITE | types SITE | package SITE]"_s),
             qPrintable(help.output));
         for (const auto* option :
             { "--port", "--no-hotload", "--inspect", "--player", "--version", "SITE" })
