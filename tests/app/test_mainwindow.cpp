@@ -46,13 +46,7 @@ namespace {
 
 constexpr int kTimeoutMs = 30000;
 
-bool writeFile(const QString& path, const QByteArray& content)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        && file.write(content) == content.size();
-}
+using lunette::test::writeFile;
 
 // The smallest site with an app object and its view.
 bool writeMinimalSite(const QString& folder)

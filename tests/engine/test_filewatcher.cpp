@@ -20,13 +20,7 @@ namespace {
 
 constexpr int kWaitMs = 5000;
 
-bool writeFile(const QString& path, const QByteArray& content)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        && file.write(content) == content.size();
-}
+using lunette::test::writeFile;
 
 // What editors do: write a temporary file next to the original, then rename it over.
 bool atomicSave(const QString& path, const QByteArray& content)

@@ -17,17 +17,14 @@
 #include "site/Scaffold.h"
 #include "site/Site.h"
 #include "support/ServerFixture.h"
+#include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using lunette::scaffoldSite;
 
 namespace {
 
-QByteArray readFile(const QString& path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
+using lunette::test::readFile;
 
 // The folder's entries (files and folders, dot files included), relative, sorted.
 QStringList entries(const QString& folder)

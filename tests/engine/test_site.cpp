@@ -19,13 +19,7 @@ QString fixtureSite()
     return test::sourceDir() + u"/tests/data/sites/static"_s;
 }
 
-bool writeFile(const QString& path, const QByteArray& content)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        && file.write(content) == content.size();
-}
+using lunette::test::writeFile;
 
 // A minimal site in a temporary folder: lua/main.lua and, optionally, lunette.json.
 struct TempSite

@@ -18,19 +18,14 @@
 #include "lua/LuaState.h"
 #include "session/Session.h"
 #include "site/ViewdefStore.h"
+#include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using namespace lunette;
 
 namespace {
 
-bool writeFile(const QString& path, const QByteArray& content)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        && file.write(content) == content.size();
-}
+using lunette::test::writeFile;
 
 } // namespace
 

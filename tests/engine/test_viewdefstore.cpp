@@ -17,13 +17,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-bool writeFile(const QString& path, const QByteArray& content)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        && file.write(content) == content.size();
-}
+using lunette::test::writeFile;
 
 // Moves a file's mtime, so a same-size rewrite within one clock tick is still seen as touched.
 bool touch(const QString& path, qint64 secondsAhead)

@@ -59,6 +59,20 @@ bool copyTree(const QString& from, const QString& to)
     return true;
 }
 
+bool writeFile(const QString& path, const QByteArray& content)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        && file.write(content) == content.size();
+}
+
+QByteArray readFile(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 ExecutorState::ExecutorState(const LuaState::Options& options)
 {
     m_executor.execute([&] { m_state = std::make_unique<LuaState>(options); });

@@ -27,6 +27,10 @@ bool spinUntil(const std::function<bool()>& done, int timeoutMs, int pollMs = 5)
 void isolateSettings();
 // Copy the files of folder `from` (recursively) into `to`, creating folders; false on a failure.
 bool copyTree(const QString& from, const QString& to);
+// Write content as the file path (replacing it), creating its folders; false on a failure.
+bool writeFile(const QString& path, const QByteArray& content);
+// The file's bytes; empty when it cannot be read.
+QByteArray readFile(const QString& path);
 
 // A LuaExecutor plus one LuaState created on (and closed on) its thread.
 class ExecutorState
