@@ -13,8 +13,7 @@
 #include <QSaveFile>
 #include <QtEndian>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "Archive.h"
 
 using namespace Qt::StringLiterals;
 
@@ -35,30 +34,6 @@ bool isSkippedFolder(const QString& relative)
 {
     static const QStringList skipped { u".git"_s, u".svn"_s, u".hg"_s, u"data"_s, u".lunette"_s };
     return skipped.contains(relative);
-}
-
-struct ArchiveReader
-{
-    archive* a = archive_read_new();
-    ~ArchiveReader() { archive_read_free(a); }
-};
-
-struct ArchiveWriter
-{
-    archive* a = archive_write_new();
-    ~ArchiveWriter() { archive_write_free(a); }
-};
-
-struct EntryHolder
-{
-    archive_entry* e = archive_entry_new();
-    ~EntryHolder() { archive_entry_free(e); }
-};
-
-QString archiveError(archive* a)
-{
-    const char* text = archive_error_string(a);
-    return text ? QString::fromUtf8(text) : u"unknown archive error"_s;
 }
 
 // Opens the archive part of a bundle for reading.

@@ -72,6 +72,9 @@ public:
         const QJsonObject root = document.object();
         if (!readString(root, u"name"_s, u"name"_s, manifest.name)
             || !readString(root, u"version"_s, u"version"_s, manifest.version)
+            || !readString(root, u"description"_s, u"description"_s, manifest.description)
+            || !readString(root, u"author"_s, u"author"_s, manifest.author)
+            || !readString(root, u"id"_s, u"id"_s, manifest.id)
             || !readString(root, u"entry"_s, u"entry"_s, manifest.entry))
             return unexpected(m_error);
         if (root.contains(u"entry"_s) && !isInsideRelativePath(manifest.entry))

@@ -19,6 +19,9 @@ struct SiteManifest
 {
     QString name; // "name"; empty when absent
     QString version; // "version"
+    QString description; // "description": one line, for packages (desktop entry, AppStream)
+    QString author; // "author": "Name <email>", a package's maintainer
+    QString id; // "id": reverse-DNS application id for packages (desktop entry, AppStream)
     QString title; // "window.title"
     int width = 0; // "window.width", 0 when absent
     int height = 0; // "window.height", 0 when absent

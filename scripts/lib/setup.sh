@@ -29,6 +29,9 @@ LUNETTE_PACKAGES=(
     libgl-dev
     # engine libraries
     liblua5.4-dev rapidjson-dev libarchive-dev
+    # packaging (lunette package): deb (dpkg-shlibdeps), portable (patchelf, zstd), and the
+    # validators the packaging tests run on the desktop entry and AppStream metainfo
+    dpkg-dev patchelf zstd desktop-file-utils appstream
     # headless display for screenshot tests, formatting
     xvfb xauth clang-format
     # Node.js: npm installs Shoelace at build time (web/)
