@@ -61,17 +61,25 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         u"Run SITE as a packaged app: no docks, menus or hot reload; title and size from lunette.json."_s);
     const QCommandLineOption inspect(
         u"inspect"_s, u"With --player: show the docks and DevTools (F12)."_s);
+    const QCommandLineOption selfTest(u"self-test"_s,
+        u"Start, wait until the site's page has rendered, print a JSON report (window, page, "
+        "where Qt was loaded from) and quit: exit status 0 when the page rendered."_s);
     const QCommandLineOption formatOption(u"format"_s,
-        u"With `package`: the package format, bundle (one executable file)."_s, u"FORMAT"_s,
-        u"bundle"_s);
+        u"With `package`: bundle (one executable file), deb (a Debian package) or portable (a "
+        "folder with its libraries, and its .tar.zst)."_s,
+        u"FORMAT"_s, u"bundle"_s);
     const QCommandLineOption outputOption(QStringList { u"o"_s, u"output"_s },
-        u"With `package`: the file to write (default: the site's name, here)."_s, u"OUT"_s);
+        u"With `package`: the file (bundle, deb) or folder (portable) to write (default: named "
+        "after the site, here)."_s,
+        u"OUT"_s);
+    const QCommandLineOption devtoolsOption(u"with-devtools"_s,
+        u"With `package --format portable`: include the DevTools resources (for --inspect)."_s);
     const QCommandLineOption listOption(
         u"list-bundle"_s, u"List the site files inside a bundle."_s, u"FILE"_s);
     const QCommandLineOption extractOption(u"extract-bundle"_s,
         u"Unpack the site inside a bundle into DIR (the positional argument)."_s, u"FILE"_s);
-    parser.addOptions({ port, noHotload, player, inspect, formatOption, outputOption, listOption,
-        extractOption });
+    parser.addOptions({ port, noHotload, player, inspect, selfTest, formatOption, outputOption,
+        devtoolsOption, listOption, extractOption });
     parser.addPositionalArgument(u"site"_s,
         u"The site folder to open. `lunette types SITE` writes LuaLS stubs (.lunette/meta, "
         ".luarc.json) into SITE instead."_s,
@@ -114,14 +122,17 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
     }
     if (positional.value(0) == u"package"_s) {
         if (positional.size() != 2)
-            return fail(u"usage: lunette package SITE [--format bundle] [-o OUT]"_s);
+            return fail(u"usage: lunette package SITE [--format bundle|deb|portable] [-o OUT]"_s);
         result.packageSite = positional.at(1);
-        result.packageFormat = parser.value(formatOption);
-        result.packageOutput = parser.value(outputOption);
-        if (result.packageFormat != u"bundle"_s)
+        const auto format = lunette::package::formatFromName(parser.value(formatOption));
+        if (!format)
             return fail(
-                u"--format %1: only bundle can be made so far (deb and portable are coming)"_s.arg(
-                    result.packageFormat));
+                u"--format %1: expected bundle, deb or portable"_s.arg(parser.value(formatOption)));
+        result.packageFormat = *format;
+        result.packageOutput = parser.value(outputOption);
+        result.packageWithDevtools = parser.isSet(devtoolsOption);
+        if (result.packageWithDevtools && *format != lunette::package::Format::Portable)
+            return fail(u"--with-devtools is for --format portable"_s);
         return result;
     }
     if (positional.value(0) == u"types"_s) {
@@ -145,6 +156,7 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
     result.window.noHotload = parser.isSet(noHotload);
     result.window.player = parser.isSet(player);
     result.window.inspect = parser.isSet(inspect);
+    result.selfTest = parser.isSet(selfTest);
     if (result.window.player && result.window.sitePath.isEmpty())
         return fail(u"--player needs a SITE folder"_s);
     if (result.window.inspect && !result.window.player)

@@ -7,16 +7,21 @@
 #include <QStringList>
 
 #include "MainWindow.h"
+#include "package/Packager.h"
 
 struct CommandLine
 {
     MainWindow::Options window;
     // `lunette types SITE`: write the LuaLS stubs into SITE and exit (no window).
     QString typesFor;
-    // `lunette package SITE [--format bundle] [-o OUT]`: package SITE and exit.
+    // `lunette package SITE [--format bundle|deb|portable] [-o OUT] [--with-devtools]`: package
+    // SITE and exit.
     QString packageSite;
-    QString packageFormat; // "bundle" (deb and portable: later)
-    QString packageOutput; // "" = ./<site name>
+    lunette::package::Format packageFormat = lunette::package::Format::Bundle;
+    QString packageOutput; // "" = named after the site, in the current folder
+    bool packageWithDevtools = false;
+    // --self-test: run, report once the page has rendered, quit (SelfTest.h).
+    bool selfTest = false;
     // `--list-bundle FILE`, `--extract-bundle FILE DIR`: inspect a bundle and exit.
     QString listBundle;
     QString extractBundle;

@@ -31,6 +31,7 @@
 
 #include "ConsoleModel.h"
 #include "LogModel.h"
+#include "PackageDialog.h"
 #include "PostToGui.h"
 #include "QmlDock.h"
 #include "SessionsModel.h"
@@ -490,6 +491,24 @@ void MainWindow::showDevTools()
     dock->raise();
 }
 
+PackageDialog* MainWindow::openPackageDialog()
+{
+    if (m_options.player || m_sitePath.isEmpty())
+        return nullptr;
+    if (m_packageDialog && m_packageDialog->siteFolder() != m_sitePath
+        && !m_packageDialog->isRunning())
+        m_packageDialog->close(); // another site's, idle (deletes itself)
+    if (!m_packageDialog || m_packageDialog->siteFolder() != m_sitePath) {
+        // A dialog still packaging another site keeps running on its own until it is closed.
+        m_packageDialog = new PackageDialog(m_sitePath, this);
+        m_packageDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_packageDialog->show();
+    m_packageDialog->raise();
+    m_packageDialog->activateWindow();
+    return m_packageDialog;
+}
+
 void MainWindow::highlightElement(const QString& elementId)
 {
     // Only the page's own session has its elements in this view.
@@ -600,6 +619,9 @@ void MainWindow::createActions()
     make(u"openInBrowser"_s, tr("Open in &Browser"), QKeySequence(), [this] {
         openInExternalBrowser();
     })->setToolTip(tr("Open this session in the system browser (the URL is also copied)"));
+    make(u"packageSite"_s, tr("&Package\u2026"), QKeySequence(), [this] { openPackageDialog(); })
+        ->setToolTip(tr("Make the site a desktop app: one file, a Debian package or a portable "
+                        "folder"));
     make(u"about"_s, tr("&About Lunette"), QKeySequence(), [this] {
         QMessageBox::about(this, tr("About Lunette"),
             tr("<b>Lunette %1</b><p>Desktop apps from Lua presenters and HTML views.</p>")
@@ -634,6 +656,8 @@ void MainWindow::createMenus()
     site->addSeparator();
     site->addAction(action(u"hotload"_s));
     site->addAction(action(u"openInBrowser"_s));
+    site->addSeparator();
+    site->addAction(action(u"packageSite"_s));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(action(u"devTools"_s));
@@ -706,6 +730,8 @@ void MainWindow::updateActions()
             action(QString::fromLatin1(name))->setEnabled(running);
         action(u"reloadPage"_s)->setEnabled(!m_sitePath.isEmpty());
         action(u"closeSite"_s)->setEnabled(!m_sitePath.isEmpty());
+        // A site that fails to start can still be packaged: packaging does not run its Lua.
+        action(u"packageSite"_s)->setEnabled(!m_sitePath.isEmpty());
         action(u"openInBrowser"_s)->setEnabled(running && !m_pageSession.isEmpty());
         action(u"devTools"_s)->setEnabled(running);
     }

@@ -29,6 +29,7 @@ class ConsoleModel;
 class ErrorPage;
 class LogFilterModel;
 class LogModel;
+class PackageDialog;
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -107,6 +108,9 @@ public:
     QUrl externalUrl(const QString& sessionId = QString()) const;
     void openInExternalBrowser(const QString& sessionId = QString());
     void showDevTools();
+    // The Package… dialog for the current site (shown; the one already open for it is raised);
+    // nullptr without a site or in player mode.
+    PackageDialog* openPackageDialog();
 
 signals:
     // The page's session was created and its page is loading ("" id: creation failed).
@@ -151,6 +155,7 @@ private:
     QWebEngineProfile* m_profile = nullptr;
     QWebEngineView* m_view = nullptr;
     QPointer<QWebEngineView> m_devTools;
+    QPointer<PackageDialog> m_packageDialog;
 
     LogModel* m_log = nullptr;
     LogFilterModel* m_logFilter = nullptr;

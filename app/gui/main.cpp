@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <unistd.h>
+
 #include <QApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -12,7 +14,9 @@
 
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "SelfTest.h"
 #include "package/Bundle.h"
+#include "package/Packager.h"
 #include "runtime/DataDir.h"
 #include "runtime/TypeStubs.h"
 
@@ -99,21 +103,31 @@ int main(int argc, char* argv[])
     }
     if (!command.packageSite.isEmpty()) {
         // The player is this very binary (a bundle's own archive is stripped first).
-        const QString player = QFileInfo(u"/proc/self/exe"_s).symLinkTarget();
-        const QString site = QDir(command.packageSite).absolutePath();
-        QString out = command.packageOutput;
-        if (out.isEmpty())
-            out = QDir::current().filePath(QFileInfo(site).fileName());
-        const auto written
-            = lunette::package::writeBundle(player, site, out, [](int done, int total) {
-                  std::fprintf(stderr, "\rpackaging: %d/%d files", done, total);
+        lunette::package::Options options;
+        options.siteFolder = command.packageSite;
+        options.format = command.packageFormat;
+        options.output = command.packageOutput;
+        options.playerFile = QFileInfo(u"/proc/self/exe"_s).symLinkTarget();
+        options.withDevtools = command.packageWithDevtools;
+        const bool terminal = ::isatty(STDERR_FILENO);
+        QString lastStep;
+        const auto made
+            = lunette::package::makePackage(options, [&](const QString& step, int percent) {
+                  // On a terminal one line updates in place; in a log, one line per step.
+                  if (terminal)
+                      std::fprintf(stderr, "\r\033[K[%3d%%] %s", percent, qPrintable(step));
+                  else if (step != lastStep)
+                      std::fprintf(stderr, "[%3d%%] %s\n", percent, qPrintable(step));
+                  lastStep = step;
               });
-        std::fputc('\n', stderr);
-        if (!written) {
-            std::fprintf(stderr, "lunette package: %s\n", qPrintable(written.error()));
+        if (terminal)
+            std::fputc('\n', stderr);
+        if (!made) {
+            std::fprintf(stderr, "lunette package: %s\n", qPrintable(made.error()));
             return 1;
         }
-        std::printf("%s\n", qPrintable(QDir::toNativeSeparators(out)));
+        for (const QString& file : made->written)
+            std::printf("%s\n", qPrintable(QDir::toNativeSeparators(file)));
         return 0;
     }
     if (!command.typesFor.isEmpty()) {
@@ -148,5 +162,7 @@ int main(int argc, char* argv[])
     QApplication app(argc, argv);
     MainWindow window(command.window);
     window.show();
+    if (command.selfTest)
+        new SelfTest(&window); // owned by the window
     return app.exec();
 }

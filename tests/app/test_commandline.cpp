@@ -60,11 +60,23 @@ private slots:
         const CommandLine package = parse({ u"package"_s, u"site"_s, u"-o"_s, u"out"_s });
         QVERIFY2(!package.exit, qPrintable(package.output));
         QCOMPARE(package.packageSite, u"site"_s);
-        QCOMPARE(package.packageFormat, u"bundle"_s);
+        QCOMPARE(package.packageFormat, lunette::package::Format::Bundle);
         QCOMPARE(package.packageOutput, u"out"_s);
         const CommandLine deb = parse({ u"package"_s, u"site"_s, u"--format"_s, u"deb"_s });
-        QVERIFY(deb.exit);
-        QCOMPARE(deb.exitCode, 2);
+        QVERIFY2(!deb.exit, qPrintable(deb.output));
+        QCOMPARE(deb.packageFormat, lunette::package::Format::Deb);
+        const CommandLine portable = parse(
+            { u"package"_s, u"site"_s, u"--format"_s, u"portable"_s, u"--with-devtools"_s });
+        QCOMPARE(portable.packageFormat, lunette::package::Format::Portable);
+        QVERIFY(portable.packageWithDevtools);
+        const CommandLine rpm = parse({ u"package"_s, u"site"_s, u"--format"_s, u"rpm"_s });
+        QVERIFY(rpm.exit);
+        QCOMPARE(rpm.exitCode, 2);
+        QVERIFY(rpm.output.contains(u"expected bundle, deb or portable"_s));
+        const CommandLine devtools
+            = parse({ u"package"_s, u"site"_s, u"--format"_s, u"deb"_s, u"--with-devtools"_s });
+        QCOMPARE(devtools.exitCode, 2);
+        QVERIFY(parse({ u"site"_s, u"--self-test"_s }).selfTest);
         QCOMPARE(parse({ u"--list-bundle"_s, u"app"_s }).listBundle, u"app"_s);
         const CommandLine extract = parse({ u"--extract-bundle"_s, u"app"_s, u"dir"_s });
         QCOMPARE(extract.extractBundle, u"app"_s);
