@@ -270,7 +270,7 @@ void TestFileWatcher::eachEventRestartsTheQuietPeriod()
     QVERIFY(site.write(u"lua/main.lua"_s, "2\n"));
     QTRY_VERIFY_WITH_TIMEOUT(reportedAt >= 0, kWaitMs);
     QVERIFY2(reportedAt >= secondAt,
-             "reported before the second write: the first write's quiet period was not restarted");
+        "reported before the second write: the first write's quiet period was not restarted");
     // A full quiet period after the second write, not after the first.
     QVERIFY2(reportedAt - secondAt >= kQuietMs, qPrintable(QString::number(reportedAt - secondAt)));
     QCOMPARE(rec.changed.size(), qsizetype(1));

@@ -1025,8 +1025,12 @@ void TestSiteServer::shoelaceIsServedLocally()
     const QString shoelace = dir.path() + u"/shoelace"_s;
     QVERIFY(writeFile(root + u"/lua/main.lua"_s, "-- entry\n"));
     const QByteArray page
-        = "<link rel=\"stylesheet\" href=\"https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2.15.0/cdn/themes/light.css\">\n"
-          "<script type=\"module\" src=\"https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2/cdn/shoelace-autoloader.js\"></script>\n"
+        = "<link rel=\"stylesheet\" "
+          "href=\"https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2.15.0/cdn/themes/"
+          "light.css\">\n"
+          "<script type=\"module\" "
+          "src=\"https://cdn.jsdelivr.net/npm/@shoelace-style/shoelace@2/cdn/"
+          "shoelace-autoloader.js\"></script>\n"
           "<script src=\"https://cdn.jsdelivr.net/npm/other@2.0.0/cdn/x.js\"></script>\n";
     QVERIFY(writeFile(root + u"/html/index.html"_s, page));
     QVERIFY(writeFile(root + u"/html/other.html"_s, page));
@@ -1051,8 +1055,9 @@ void TestSiteServer::shoelaceIsServedLocally()
         QVERIFY(script.value("Content-Type").contains("javascript"));
         QCOMPARE(server.get("/lunette/shoelace/themes/light.css").value("Content-Type"),
             QByteArray("text/css; charset=utf-8"));
-        for (const QByteArray target : { "/lunette/shoelace/leak.txt", "/lunette/shoelace/../secret.txt",
-                 "/lunette/shoelace/%2e%2e/secret.txt", "/lunette/shoelace/", "/lunette/shoelace/none.js" }) {
+        for (const QByteArray target : { "/lunette/shoelace/leak.txt",
+                 "/lunette/shoelace/../secret.txt", "/lunette/shoelace/%2e%2e/secret.txt",
+                 "/lunette/shoelace/", "/lunette/shoelace/none.js" }) {
             const RawResponse refused = server.get(target);
             QVERIFY2(refused.status == 403 || refused.status == 404, target.constData());
             QVERIFY(!refused.body.contains("OUTSIDE-SECRET"));
