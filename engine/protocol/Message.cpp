@@ -136,12 +136,14 @@ Message parseMessage(const Value& v)
     const auto dataMember = v.FindMember("data");
     if (dataMember == v.MemberEnd() || dataMember->value.IsNull()) {
         if (m.type != MessageType::Poll)
-            m.problem = u"message '"_s + QString::fromUtf8(m.typeName) + u"' has no \"data\" object"_s;
+            m.problem
+                = u"message '"_s + QString::fromUtf8(m.typeName) + u"' has no \"data\" object"_s;
         return m;
     }
     const Value& data = dataMember->value;
     if (!data.IsObject()) {
-        m.problem = u"\"data\" of message '"_s + QString::fromUtf8(m.typeName) + u"' is not an object"_s;
+        m.problem
+            = u"\"data\" of message '"_s + QString::fromUtf8(m.typeName) + u"' is not an object"_s;
         return m;
     }
 
@@ -173,7 +175,8 @@ Message parseMessage(const Value& v)
         for (const auto& p : props->value.GetObject()) {
             Property prop { bytesOf(p.name), {} };
             if (!propertyText(p.value, &prop.value)) {
-                m.problem = u"property \""_s + QString::fromUtf8(prop.name) + u"\" must be a string"_s;
+                m.problem
+                    = u"property \""_s + QString::fromUtf8(prop.name) + u"\" must be a string"_s;
                 return m;
             }
             m.properties.push_back(std::move(prop));
@@ -211,6 +214,8 @@ Message parseMessage(const Value& v)
 
 Expected<Frame, QString> parseFrame(QByteArrayView text)
 {
+    if (!detail::isValidUtf8(std::string_view(text.data(), static_cast<std::size_t>(text.size()))))
+        return unexpected(u"the frame is not valid UTF-8 text"_s);
     DepthCheck check;
     if (auto ok = detail::parseJson(text, check); !ok)
         return unexpected(ok.error());
@@ -226,11 +231,12 @@ Expected<Frame, QString> parseFrame(QByteArrayView text)
     if (doc.IsArray()) {
         list = &doc;
     } else if (doc.IsObject()) {
-        const auto messages = doc.FindMember("messages");
-        if (messages != doc.MemberEnd() && messages->value.IsArray()) {
+        const Value& root = doc; // const iterators on both sides of != (clang's C++20 check)
+        const auto messages = root.FindMember("messages");
+        if (messages != root.MemberEnd() && messages->value.IsArray()) {
             list = &messages->value;
-            if (const auto user = doc.FindMember("userEvent");
-                user != doc.MemberEnd() && user->value.IsBool())
+            if (const auto user = root.FindMember("userEvent");
+                user != root.MemberEnd() && user->value.IsBool())
                 frame.userEvent = user->value.GetBool();
         } else {
             frame.messages.push_back(parseMessage(doc));
@@ -263,8 +269,8 @@ QByteArray finish(const rapidjson::StringBuffer& buffer)
 
 } // namespace
 
-QByteArray encodeUpdate(qint64 varId, const QByteArray* valueJson,
-                        const std::vector<OutProperty>& properties)
+QByteArray encodeUpdate(
+    qint64 varId, const QByteArray* valueJson, const std::vector<OutProperty>& properties)
 {
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
@@ -278,7 +284,7 @@ QByteArray encodeUpdate(qint64 varId, const QByteArray* valueJson,
     if (valueJson) {
         w.Key("value");
         w.RawValue(valueJson->constData(), static_cast<std::size_t>(valueJson->size()),
-                   rapidjson::kObjectType);
+            rapidjson::kObjectType);
     }
     if (!properties.empty()) {
         w.Key("properties");
@@ -300,7 +306,7 @@ QByteArray encodeDestroy(qint64 varId)
 }
 
 QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QStringView description,
-                       QStringView traceback)
+    QStringView traceback)
 {
     rapidjson::StringBuffer buffer;
     Writer w(buffer);

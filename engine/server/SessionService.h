@@ -39,6 +39,7 @@ public:
         QString sessionId; // 32 lowercase hex characters; empty on failure
         QString error; // on failure: the Lua error (message and traceback)
         QString location; // on failure: "lua/main.lua:12" when known
+        bool busy = false; // on failure: a limit was reached (try later), not a Lua error
         bool ok() const { return !sessionId.isEmpty(); }
     };
 
@@ -69,8 +70,9 @@ public:
         // VariableTree::version() when taken (see SessionManager::variablesIfChanged).
         quint64 version = 0;
     };
-    virtual void variables(const QString& sessionId,
-                           std::function<void(const VariablesSnapshot&)> done) = 0;
+    virtual void variables(
+        const QString& sessionId, std::function<void(const VariablesSnapshot&)> done)
+        = 0;
 };
 
 } // namespace lunette

@@ -239,12 +239,26 @@ QString hostAndPort(const QHostAddress& host, quint16 port)
         + u':' + QString::number(port);
 }
 
-// Every accepted socket gets TCP_NODELAY before the HTTP server sees it: without it a reply
-// written in two pieces waits for the peer's delayed ACK (~40 ms).
+const char* const kRequestTimerName = "lunette-request-timer";
+
+// (Re)starts the request timer of an accepted socket: the client has `timeout` to send its next
+// complete request (TcpServer::incomingConnection, HttpServer::handleRequest).
+void restartRequestTimer(QTcpSocket* socket)
+{
+    if (auto* timer = socket->findChild<QTimer*>(QLatin1StringView(kRequestTimerName)))
+        timer->start();
+}
+
+// Accepts connections for the HTTP server:
+//  * every socket gets TCP_NODELAY before the HTTP server sees it (without it a reply written in
+//    two pieces waits for the peer's delayed ACK, ~40 ms);
+//  * beyond maxConnections open sockets, a connection is answered 503 and closed;
+//  * each socket gets a request timer (restartRequestTimer) that aborts it when no complete
+//    request arrives in time; it is stopped for good when the socket becomes a WebSocket.
 class TcpServer final : public QTcpServer
 {
 public:
-    TcpServer(std::function<void(const QTcpSocket&)> hook) : m_hook(std::move(hook)) { }
+    explicit TcpServer(const SiteServerOptions& options) : m_options(options) { }
 
 protected:
     void incomingConnection(qintptr descriptor) override
@@ -257,13 +271,52 @@ protected:
             return;
         }
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        if (m_hook)
-            m_hook(*socket);
+        if (m_options.acceptedSocketHook)
+            m_options.acceptedSocketHook(*socket);
+        if (m_options.maxConnections > 0 && m_open >= m_options.maxConnections) {
+            refuse(socket);
+            return;
+        }
+        ++m_open;
+        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        if (m_options.requestTimeout.count() > 0) {
+            auto* timer = new QTimer(socket);
+            timer->setObjectName(QLatin1StringView(kRequestTimerName));
+            timer->setSingleShot(true);
+            timer->setInterval(m_options.requestTimeout);
+            connect(timer, &QTimer::timeout, socket, [socket] {
+                qCInfo(lcServer, "closing a connection that sent no complete request in time");
+                socket->abort();
+            });
+            timer->start();
+        }
         addPendingConnection(socket);
     }
 
 private:
-    std::function<void(const QTcpSocket&)> m_hook;
+    // 503 without reading the request: the client learns why, and the socket is gone at once.
+    void refuse(QTcpSocket* socket)
+    {
+        if (!m_warned) {
+            qCWarning(lcServer, "too many connections (limit %d): refusing new ones",
+                m_options.maxConnections);
+            m_warned = true;
+        }
+        const QByteArray body
+            = "too many connections (limit " + QByteArray::number(m_options.maxConnections) + ")\n";
+        socket->write("HTTP/1.1 503 Service Unavailable\r\n"
+                      "Content-Type: text/plain; charset=utf-8\r\n"
+                      "Content-Length: "
+            + QByteArray::number(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+            + body);
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        QTimer::singleShot(kRefusedAbortMs, socket, [socket] { socket->abort(); });
+        socket->disconnectFromHost();
+    }
+
+    const SiteServerOptions& m_options;
+    int m_open = 0;
+    bool m_warned = false;
 };
 
 class HttpServer final : public QAbstractHttpServer
@@ -283,8 +336,12 @@ protected:
         // Qt 6.4.2 asks handleRequest first for an upgrade request and performs the WebSocket
         // handshake only when it returns true without having answered; the new socket is then
         // checked (token, Host, Origin, session) before any frame is read (acceptWebSocket).
-        if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
+            if (auto* timer = socket->findChild<QTimer*>(QLatin1StringView(kRequestTimerName)))
+                timer->stop();
             return true;
+        }
+        restartRequestTimer(socket);
         m_handler(request, socket, makeResponder(request, socket));
         return true;
     }
@@ -365,6 +422,9 @@ private:
     std::optional<Authorizer> m_auth; // built once the port is known
     HttpServer* m_http = nullptr;
     std::map<ConnectionId, QWebSocket*> m_sockets;
+    // The session of each open WebSocket, and how many each session has (maxConnectionsPerSession).
+    std::map<ConnectionId, QString> m_sessionOf;
+    std::map<QString, int> m_connectionsOf;
 };
 
 // Hands jobs from any thread to the Core on the server thread, in the order they were posted.
@@ -483,7 +543,7 @@ Expected<quint16, QString> SiteServer::Core::listen()
     // Connected before listening: QAbstractHttpServer drops upgrades nobody listens for.
     connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this, &Core::onNewWebSocket);
 
-    auto* tcp = new TcpServer(m_options.acceptedSocketHook);
+    auto* tcp = new TcpServer(m_options);
     if (!tcp->listen(m_options.host, m_options.port)) {
         const QString error = u"cannot listen on %1: %2"_s.arg(
             hostAndPort(m_options.host, m_options.port), describeListenError(*tcp));
@@ -508,6 +568,8 @@ void SiteServer::Core::shutdown()
     QEventLoop loop;
     int closing = 0;
     const auto sockets = std::exchange(m_sockets, {});
+    m_sessionOf.clear();
+    m_connectionsOf.clear();
     for (const auto& [id, socket] : sockets) {
         disconnect(socket, nullptr, this, nullptr);
         m_service.closeConnection(id);
@@ -568,7 +630,8 @@ void SiteServer::Core::handleRequest(
 
     Reply reply;
     if (first == u"lunette"_s) {
-        reply = below.startsWith(u"/shoelace/"_s) ? shoelaceReply(below.mid(9)) : resourceReply(below);
+        reply = below.startsWith(u"/shoelace/"_s) ? shoelaceReply(below.mid(9))
+                                                  : resourceReply(below);
     } else if (first == u"ws"_s) {
         reply = textReply(Status::BadRequest, "a WebSocket upgrade was expected");
     } else if (isSessionId(first)) {
@@ -609,6 +672,9 @@ void SiteServer::Core::finishCreate(PendingReply& pending, const SessionService:
     } else if (created.ok()) {
         qCWarning(lcServer, "the session layer returned a malformed id");
         reply = textReply(Status::InternalServerError, "internal error: bad session id");
+    } else if (created.busy) {
+        reply = textReply(Status::ServiceUnavailable, created.error.toUtf8());
+        reply.headers.emplace_back("Retry-After", "5");
     } else {
         reply = createFailedReply(created);
     }
@@ -708,7 +774,8 @@ Reply SiteServer::Core::shoelaceReply(QStringView relative) const
         return textReply(Status::Forbidden, "forbidden");
     const QString root = QFileInfo(m_options.shoelaceDir).canonicalFilePath();
     const QString file = QFileInfo(m_options.shoelaceDir + u'/' + *name).canonicalFilePath();
-    if (name->isEmpty() || root.isEmpty() || !file.startsWith(root + u'/') || !QFileInfo(file).isFile())
+    if (name->isEmpty() || root.isEmpty() || !file.startsWith(root + u'/')
+        || !QFileInfo(file).isFile())
         return textReply(Status::NotFound, "not found");
     const auto content = readFile(file);
     if (!content)
@@ -772,7 +839,20 @@ void SiteServer::Core::acceptWebSocket(QWebSocket* socket)
         return;
     }
 
+    int& connections = m_connectionsOf[sid];
+    if (m_options.maxConnectionsPerSession > 0
+        && connections >= m_options.maxConnectionsPerSession) {
+        if (connections == 0)
+            m_connectionsOf.erase(sid);
+        refuseWebSocket(socket,
+            u"too many connections to this session (limit %1)"_s.arg(
+                m_options.maxConnectionsPerSession));
+        return;
+    }
+    ++connections;
+
     const ConnectionId id = g_nextConnectionId.fetch_add(1);
+    m_sessionOf.emplace(id, sid);
     const qint64 cap = std::max(kHardMessageCap, m_options.maxFrameBytes);
     socket->setMaxAllowedIncomingMessageSize(static_cast<quint64>(cap));
     socket->setMaxAllowedIncomingFrameSize(static_cast<quint64>(cap));
@@ -819,6 +899,12 @@ void SiteServer::Core::onDisconnected(ConnectionId id)
         return;
     QWebSocket* socket = it->second;
     m_sockets.erase(it);
+    if (const auto session = m_sessionOf.find(id); session != m_sessionOf.end()) {
+        if (const auto count = m_connectionsOf.find(session->second);
+            count != m_connectionsOf.end() && --count->second <= 0)
+            m_connectionsOf.erase(count);
+        m_sessionOf.erase(session);
+    }
     m_service.closeConnection(id);
     socket->deleteLater();
 }

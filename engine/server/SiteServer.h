@@ -21,6 +21,7 @@
 //   anything else             a static file from the site's html/ folder
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -48,6 +49,16 @@ struct SiteServerOptions
     // Larger incoming WebSocket messages are answered with a bad-message error (the connection
     // stays open). Messages above max(64 MiB, maxFrameBytes) close the connection (1009).
     qint64 maxFrameBytes = 16 * 1024 * 1024;
+    // Open TCP connections (HTTP and WebSocket together). One more is answered "503 too many
+    // connections" and closed at once. 0 = unlimited.
+    int maxConnections = 512;
+    // WebSockets open on one session (tabs or windows showing it). One more is refused with close
+    // code 1008 "too many connections to this session". 0 = unlimited.
+    int maxConnectionsPerSession = 16;
+    // A connection must send a complete request within this time of being accepted (or of its
+    // previous request), else it is closed: slow or idle clients ("slowloris") cannot hold
+    // connections open. WebSockets are exempt once upgraded. 0 = no limit.
+    std::chrono::milliseconds requestTimeout { 30000 };
     // The folder served at /lunette/shoelace/ (the `cdn/` folder of @shoelace-style/shoelace 2.x,
     // see web/). When set, pages that load Shoelace 2.x from jsDelivr get these local URLs
     // instead, so sites work offline. Empty: /lunette/shoelace/ is 404 and pages are unchanged.

@@ -23,13 +23,14 @@ QString newSessionId()
 {
     quint32 words[4];
     QRandomGenerator::system()->fillRange(words);
-    return QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(words), sizeof(words)).toHex());
+    return QString::fromLatin1(
+        QByteArray(reinterpret_cast<const char*>(words), sizeof(words)).toHex());
 }
 
 } // namespace
 
-SessionManager::SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site,
-                               Options options)
+SessionManager::SessionManager(
+    LuaExecutor& executor, std::shared_ptr<const Site> site, Options options)
     : m_executor(executor)
     , m_site(std::move(site))
     , m_viewdefs(std::make_shared<ViewdefStore>(*m_site))
@@ -42,7 +43,8 @@ SessionManager::SessionManager(LuaExecutor& executor, std::shared_ptr<const Site
             const auto interval = std::clamp<std::chrono::milliseconds>(
                 m_options.idleTimeout / 4, std::chrono::milliseconds(10), std::chrono::minutes(1));
             m_sweepTimer->setInterval(interval);
-            QObject::connect(m_sweepTimer.get(), &QTimer::timeout, m_sweepTimer.get(), [this] { sweep(); });
+            QObject::connect(
+                m_sweepTimer.get(), &QTimer::timeout, m_sweepTimer.get(), [this] { sweep(); });
             m_sweepTimer->start();
         });
     }
@@ -77,9 +79,17 @@ void SessionManager::createSession(std::function<void(const Created&)> done)
             done(created);
             return;
         }
+        if (m_options.maxSessions > 0 && m_sessions.size() >= m_options.maxSessions) {
+            created.error = u"too many sessions (limit %1): close unused tabs, or wait until "
+                            "idle sessions end"_s.arg(m_options.maxSessions);
+            created.busy = true;
+            qCWarning(lcSession).noquote() << "session creation refused:" << created.error;
+            done(created);
+            return;
+        }
         const QString id = newSessionId();
-        auto session = std::make_unique<Session>(id, QString::number(m_nextVended), m_site,
-                                                 m_viewdefs, &m_sink, m_options.session);
+        auto session = std::make_unique<Session>(
+            id, QString::number(m_nextVended), m_site, m_viewdefs, &m_sink, m_options.session);
         if (m_logger)
             session->setLogger(m_logger);
         if (auto started = session->start(); !started) {
@@ -157,8 +167,8 @@ void SessionManager::closeConnection(ConnectionId id)
     });
 }
 
-void SessionManager::variables(const QString& sessionId,
-                               std::function<void(const VariablesSnapshot&)> done)
+void SessionManager::variables(
+    const QString& sessionId, std::function<void(const VariablesSnapshot&)> done)
 {
     const bool queued = m_executor.post([this, sessionId, done] {
         VariablesSnapshot snapshot;
@@ -175,8 +185,7 @@ void SessionManager::variables(const QString& sessionId,
         done({});
 }
 
-void SessionManager::variablesIfChanged(
-    const QString& sessionId, quint64 knownVersion,
+void SessionManager::variablesIfChanged(const QString& sessionId, quint64 knownVersion,
     std::function<void(const VariablesSnapshot&, bool changed)> done)
 {
     const bool queued = m_executor.post([this, sessionId, knownVersion, done] {
@@ -215,7 +224,7 @@ void SessionManager::sessionInfos(std::function<void(std::vector<SessionInfo>)> 
                 continue;
             const Session& session = *it->second;
             infos.push_back({ id, static_cast<int>(session.connectionCount()), session.createdAt(),
-                              session.lastActivity(), static_cast<int>(session.variableCount()) });
+                session.lastActivity(), static_cast<int>(session.variableCount()) });
         }
         done(std::move(infos));
     });
@@ -253,7 +262,8 @@ void SessionManager::destroySession(const QString& sessionId)
     m_executor.post([this, sessionId] { destroyOnExecutor(sessionId, 1001, u"session ended"_s); });
 }
 
-void SessionManager::destroyOnExecutor(const QString& sessionId, quint16 code, const QString& reason)
+void SessionManager::destroyOnExecutor(
+    const QString& sessionId, quint16 code, const QString& reason)
 {
     auto it = m_sessions.find(sessionId);
     if (it == m_sessions.end())

@@ -38,6 +38,8 @@ public:
     {
         Session::Options session;
         std::chrono::milliseconds idleTimeout = std::chrono::hours(24); // 0 = never
+        // Live sessions at most; creating one more fails with Created::busy. 0 = unlimited.
+        std::size_t maxSessions = 1000;
     };
     // What the Sessions dock shows of one session.
     struct SessionInfo
@@ -63,8 +65,8 @@ public:
     void openConnection(const QString& sessionId, ConnectionId id) override;
     void receiveFrame(ConnectionId id, const QByteArray& frame) override;
     void closeConnection(ConnectionId id) override;
-    void variables(const QString& sessionId,
-                   std::function<void(const VariablesSnapshot&)> done) override;
+    void variables(
+        const QString& sessionId, std::function<void(const VariablesSnapshot&)> done) override;
 
     // Run fn with the session on the executor (nullptr when it does not exist). fn may start
     // turns (Session::runTurn).
@@ -79,7 +81,7 @@ public:
     // on the executor: changed = false with an empty json when nothing moved; a session that does
     // not exist gives found = false, changed = true.
     void variablesIfChanged(const QString& sessionId, quint64 knownVersion,
-                            std::function<void(const VariablesSnapshot&, bool changed)> done);
+        std::function<void(const VariablesSnapshot&, bool changed)> done);
     // Every session id, in creation order (thread-safe snapshot).
     QStringList sessionIds() const;
     std::size_t sessionCount() const;
@@ -129,7 +131,7 @@ private:
     // Thread-safe view for hasSession/sessionIds.
     mutable std::mutex m_mutex;
     QStringList m_ids;
-    std::atomic<bool> m_shutDown {false};
+    std::atomic<bool> m_shutDown { false };
 };
 
 } // namespace lunette

@@ -12,8 +12,9 @@ using namespace Qt::StringLiterals;
 
 namespace lunette::test {
 
-ServerFixture::ServerFixture(const QString& siteFolder, SessionManager::Options options)
-    : m_siteFolder(siteFolder), m_options(options)
+ServerFixture::ServerFixture(
+    const QString& siteFolder, SessionManager::Options options, SiteServerOptions serverOptions)
+    : m_siteFolder(siteFolder), m_options(options), m_serverOptions(std::move(serverOptions))
 {
 }
 
@@ -39,7 +40,7 @@ bool ServerFixture::start()
     m_site = *site;
     m_executor = std::make_unique<LuaExecutor>();
     m_sessions = std::make_unique<SessionManager>(*m_executor, m_site, m_options);
-    m_server = std::make_unique<SiteServer>(m_site, *m_sessions);
+    m_server = std::make_unique<SiteServer>(m_site, *m_sessions, m_serverOptions);
     if (auto started = m_server->start(); !started) {
         m_error = started.error();
         return false;
@@ -50,7 +51,8 @@ bool ServerFixture::start()
 ServerFixture::HttpResult ServerFixture::get(const QString& path, bool withToken)
 {
     QNetworkRequest request(QUrl(m_server->origin() + path));
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     // Cookies are set by hand: the access manager's jar would add ui-session on its own.
     request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
     request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
@@ -82,14 +84,14 @@ QString ServerFixture::createSession()
 ProtocolClient::ProtocolClient(ServerFixture& fixture, const QString& sessionId)
     : m_fixture(fixture), m_sessionId(sessionId)
 {
-    QObject::connect(&m_socket, &QWebSocket::textMessageReceived, &m_socket,
-                     [this](const QString& text) {
-                         const QByteArray bytes = text.toUtf8();
-                         m_raw.append(bytes);
-                         m_frames.push_back(QJsonDocument::fromJson(bytes).isArray()
-                                                ? QJsonValue(QJsonDocument::fromJson(bytes).array())
-                                                : QJsonValue(QJsonDocument::fromJson(bytes).object()));
-                     });
+    QObject::connect(
+        &m_socket, &QWebSocket::textMessageReceived, &m_socket, [this](const QString& text) {
+            const QByteArray bytes = text.toUtf8();
+            m_raw.append(bytes);
+            m_frames.push_back(QJsonDocument::fromJson(bytes).isArray()
+                    ? QJsonValue(QJsonDocument::fromJson(bytes).array())
+                    : QJsonValue(QJsonDocument::fromJson(bytes).object()));
+        });
 }
 
 ProtocolClient::~ProtocolClient()
@@ -157,7 +159,7 @@ QJsonArray ProtocolClient::nextMessages(int timeoutMs)
 QJsonObject ProtocolClient::update(qint64 varId, const QJsonValue& value)
 {
     return { { u"type"_s, u"update"_s },
-             { u"data"_s, QJsonObject { { u"varId"_s, varId }, { u"value"_s, value } } } };
+        { u"data"_s, QJsonObject { { u"varId"_s, varId }, { u"value"_s, value } } } };
 }
 
 QJsonObject ProtocolClient::watch(qint64 varId)
@@ -165,14 +167,15 @@ QJsonObject ProtocolClient::watch(qint64 varId)
     return { { u"type"_s, u"watch"_s }, { u"data"_s, QJsonObject { { u"varId"_s, varId } } } };
 }
 
-QJsonObject ProtocolClient::create(qint64 id, qint64 parentId, const QString& path,
-                                   const QJsonObject& extraProperties)
+QJsonObject ProtocolClient::create(
+    qint64 id, qint64 parentId, const QString& path, const QJsonObject& extraProperties)
 {
     QJsonObject properties = extraProperties;
     properties.insert(u"path"_s, path);
     return { { u"type"_s, u"create"_s },
-             { u"data"_s, QJsonObject { { u"id"_s, id }, { u"parentId"_s, parentId },
-                                         { u"properties"_s, properties } } } };
+        { u"data"_s,
+            QJsonObject {
+                { u"id"_s, id }, { u"parentId"_s, parentId }, { u"properties"_s, properties } } } };
 }
 
 } // namespace lunette::test

@@ -28,7 +28,8 @@ class ServerFixture
 {
 public:
     // Opens `siteFolder` (fails the calling test through QVERIFY in start()).
-    explicit ServerFixture(const QString& siteFolder, SessionManager::Options options = {});
+    explicit ServerFixture(const QString& siteFolder, SessionManager::Options options = {},
+        SiteServerOptions serverOptions = {});
     ~ServerFixture();
 
     // Starts listening; false (with a message in error()) when something failed.
@@ -58,6 +59,7 @@ public:
 private:
     QString m_siteFolder;
     SessionManager::Options m_options;
+    SiteServerOptions m_serverOptions;
     std::unique_ptr<LuaExecutor> m_executor;
     std::shared_ptr<const Site> m_site;
     std::unique_ptr<SessionManager> m_sessions;
@@ -93,8 +95,8 @@ public:
 
     static QJsonObject update(qint64 varId, const QJsonValue& value);
     static QJsonObject watch(qint64 varId);
-    static QJsonObject create(qint64 id, qint64 parentId, const QString& path,
-                              const QJsonObject& extraProperties = {});
+    static QJsonObject create(
+        qint64 id, qint64 parentId, const QString& path, const QJsonObject& extraProperties = {});
 
     QWebSocket& socket() { return m_socket; }
 
