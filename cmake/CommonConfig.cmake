@@ -25,6 +25,11 @@ if(LUNETTE_ASAN)
         -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
     target_link_options(lunette_common INTERFACE -fsanitize=address,undefined)
 endif()
+if(LUNETTE_FUZZ)
+    # Coverage instrumentation for libFuzzer in every Lunette object; only the fuzz targets link
+    # libFuzzer itself (-fsanitize=fuzzer, tests/fuzz).
+    target_compile_options(lunette_common INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 if(LUNETTE_TSAN)
     target_compile_options(lunette_common INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
     target_link_options(lunette_common INTERFACE -fsanitize=thread)

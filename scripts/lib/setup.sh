@@ -22,6 +22,8 @@ export LUNETTE_ROOT
 LUNETTE_PACKAGES=(
     # build tools
     cmake ninja-build g++ pkg-config git
+    # clang + libFuzzer: the sanitizer and fuzzing build (scripts/test with LUNETTE_TEST_ASAN=1)
+    clang libclang-rt-14-dev
     # Qt 6.4 (+ the QML runtime modules the docks use)
     qt6-base-dev qt6-webengine-dev qt6-websockets-dev qt6-httpserver-dev qt6-declarative-dev
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
