@@ -273,12 +273,15 @@ protected:
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_options.acceptedSocketHook)
             m_options.acceptedSocketHook(*socket);
-        if (m_options.maxConnections > 0 && m_open >= m_options.maxConnections) {
+        if (m_options.maxConnections > 0 && *m_open >= m_options.maxConnections) {
             refuse(socket);
             return;
         }
-        ++m_open;
-        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        // Counted down by a child of the socket, not by its destroyed() signal: Qt 6.4's
+        // QAbstractHttpServer calls socket->disconnect() when it hands an upgraded socket to the
+        // WebSocket server, which would cut that connection (and the count would only grow).
+        ++*m_open;
+        new OpenConnection(m_open, socket);
         if (m_options.requestTimeout.count() > 0) {
             auto* timer = new QTimer(socket);
             timer->setObjectName(QLatin1StringView(kRequestTimerName));
@@ -314,8 +317,22 @@ private:
         socket->disconnectFromHost();
     }
 
+    // Lives as long as its socket (a child of it) and counts it as open meanwhile.
+    class OpenConnection final : public QObject
+    {
+    public:
+        OpenConnection(std::shared_ptr<int> open, QObject* socket)
+            : QObject(socket), m_open(std::move(open))
+        {
+        }
+        ~OpenConnection() override { --*m_open; }
+
+    private:
+        std::shared_ptr<int> m_open;
+    };
+
     const SiteServerOptions& m_options;
-    int m_open = 0;
+    std::shared_ptr<int> m_open = std::make_shared<int>(0);
     bool m_warned = false;
 };
 

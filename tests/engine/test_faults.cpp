@@ -387,6 +387,26 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(m_server->get(u"/static.html"_s).status, 200, 5000);
     }
 
+    // Closed WebSockets stop counting: many more than the limit, one after another, still work
+    // (regression: the count of upgraded sockets never went down).
+    void closedWebSocketsFreeTheirConnection()
+    {
+        lunette::SiteServerOptions limits;
+        limits.maxConnections = 4;
+        startServer(sessionOptions(), limits);
+        const QString session = m_server->createSession();
+        QVERIFY(!session.isEmpty());
+        for (int i = 0; i < 12; ++i) {
+            ProtocolClient client(*m_server, session);
+            QVERIFY2(client.open(), qPrintable(u"connection %1"_s.arg(i + 1)));
+            client.close();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->get(u"/static.html"_s).status, 200, 5000);
+        auto last = connect(session);
+        QVERIFY(last);
+        QCOMPARE(bump(*last), 1);
+    }
+
     void connectionsPerSessionAreLimited()
     {
         lunette::SiteServerOptions limits;
