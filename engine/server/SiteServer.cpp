@@ -241,12 +241,12 @@ QString hostAndPort(const QHostAddress& host, quint16 port)
 
 const char* const kRequestTimerName = "lunette-request-timer";
 
-// (Re)starts the request timer of an accepted socket: the client has `timeout` to send its next
-// complete request (TcpServer::incomingConnection, HttpServer::handleRequest).
-void restartRequestTimer(QTcpSocket* socket)
+// The request timer TcpServer::incomingConnection gave an accepted socket (nullptr when the
+// request timeout is off). HttpServer::handleRequest restarts it for every request (the client has
+// the timeout to send its next one) and stops it for good when the socket becomes a WebSocket.
+QTimer* requestTimer(QTcpSocket* socket)
 {
-    if (auto* timer = socket->findChild<QTimer*>(QLatin1StringView(kRequestTimerName)))
-        timer->start();
+    return socket->findChild<QTimer*>(QLatin1StringView(kRequestTimerName));
 }
 
 // Accepts connections for the HTTP server:
@@ -353,12 +353,14 @@ protected:
         // Qt 6.4.2 asks handleRequest first for an upgrade request and performs the WebSocket
         // handshake only when it returns true without having answered; the new socket is then
         // checked (token, Host, Origin, session) before any frame is read (acceptWebSocket).
+        QTimer* timer = requestTimer(socket);
         if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
-            if (auto* timer = socket->findChild<QTimer*>(QLatin1StringView(kRequestTimerName)))
+            if (timer)
                 timer->stop();
             return true;
         }
-        restartRequestTimer(socket);
+        if (timer)
+            timer->start();
         m_handler(request, socket, makeResponder(request, socket));
         return true;
     }
@@ -439,9 +441,8 @@ private:
     std::optional<Authorizer> m_auth; // built once the port is known
     HttpServer* m_http = nullptr;
     std::map<ConnectionId, QWebSocket*> m_sockets;
-    // The session of each open WebSocket, and how many each session has (maxConnectionsPerSession).
+    // The session of each open WebSocket (maxConnectionsPerSession).
     std::map<ConnectionId, QString> m_sessionOf;
-    std::map<QString, int> m_connectionsOf;
 };
 
 // Hands jobs from any thread to the Core on the server thread, in the order they were posted.
@@ -586,7 +587,6 @@ void SiteServer::Core::shutdown()
     int closing = 0;
     const auto sockets = std::exchange(m_sockets, {});
     m_sessionOf.clear();
-    m_connectionsOf.clear();
     for (const auto& [id, socket] : sockets) {
         disconnect(socket, nullptr, this, nullptr);
         m_service.closeConnection(id);
@@ -856,17 +856,15 @@ void SiteServer::Core::acceptWebSocket(QWebSocket* socket)
         return;
     }
 
-    int& connections = m_connectionsOf[sid];
+    const auto connections = std::count_if(m_sessionOf.begin(), m_sessionOf.end(),
+        [&sid](const auto& entry) { return entry.second == sid; });
     if (m_options.maxConnectionsPerSession > 0
         && connections >= m_options.maxConnectionsPerSession) {
-        if (connections == 0)
-            m_connectionsOf.erase(sid);
         refuseWebSocket(socket,
             u"too many connections to this session (limit %1)"_s.arg(
                 m_options.maxConnectionsPerSession));
         return;
     }
-    ++connections;
 
     const ConnectionId id = g_nextConnectionId.fetch_add(1);
     m_sessionOf.emplace(id, sid);
@@ -916,12 +914,7 @@ void SiteServer::Core::onDisconnected(ConnectionId id)
         return;
     QWebSocket* socket = it->second;
     m_sockets.erase(it);
-    if (const auto session = m_sessionOf.find(id); session != m_sessionOf.end()) {
-        if (const auto count = m_connectionsOf.find(session->second);
-            count != m_connectionsOf.end() && --count->second <= 0)
-            m_connectionsOf.erase(count);
-        m_sessionOf.erase(session);
-    }
+    m_sessionOf.erase(id);
     m_service.closeConnection(id);
     socket->deleteLater();
 }
