@@ -75,8 +75,11 @@ Expected<std::optional<BundleLocation>, QString> findBundle(const QString& fileN
     BundleLocation location;
     location.archiveOffset = qFromLittleEndian<qint64>(footer.constData());
     location.archiveSize = qFromLittleEndian<qint64>(footer.constData() + 8);
+    // Compared without adding the two: the footer's numbers are untrusted, their sum may overflow.
+    const qint64 beforeFooter = size - kFooterSize;
     if (location.archiveOffset < 0 || location.archiveSize <= 0
-        || location.archiveOffset + location.archiveSize != size - kFooterSize)
+        || location.archiveOffset > beforeFooter
+        || location.archiveSize != beforeFooter - location.archiveOffset)
         return unexpected(
             u"%1 has a damaged bundle footer"_s.arg(QDir::toNativeSeparators(fileName)));
     return std::optional<BundleLocation>(location);
@@ -279,12 +282,63 @@ Expected<QStringList, QString> listBundle(const QString& bundleFile)
     return names;
 }
 
+namespace {
+
+// The first folder on the way to `name` (relative to root, '/'-separated) that is a symbolic
+// link, or an empty string. Nothing is unpacked through a link: a link named on the way could
+// lead anywhere, and packaging never puts entries below a link anyway.
+QString linkOnTheWay(const QString& root, const QString& name)
+{
+    const QStringList parts = name.split(u'/', Qt::SkipEmptyParts);
+    QString path = root;
+    for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
+        path += u'/' + parts.at(i);
+        if (QFileInfo(path).isSymLink())
+            return parts.mid(0, i + 1).join(u'/');
+    }
+    return {};
+}
+
+// Where the link at `path` leads, following its target part by part from the link's folder as
+// the system does: links met on the way are resolved, parts that do not exist are taken as text
+// (as if made later as folders). Empty when a link on the way is broken: then the target is not
+// reachable at all.
+QString linkDestination(const QString& path, const QString& target)
+{
+    QString at = QFileInfo(QFileInfo(path).path()).canonicalFilePath();
+    for (const QString& part : target.split(u'/', Qt::SkipEmptyParts)) {
+        if (part == u"."_s)
+            continue;
+        if (part == u".."_s) {
+            at = QFileInfo(at).path(); // `at` is canonical (or text below it): its parent is real
+            continue;
+        }
+        at += u'/' + part;
+        const QFileInfo info(at);
+        if (info.isSymLink()) {
+            at = info.canonicalFilePath();
+            if (at.isEmpty())
+                return {};
+        }
+    }
+    return at;
+}
+
+} // namespace
+
 Expected<void, QString> extractBundle(const QString& bundleFile, const QString& dirName)
 {
     if (!QDir().mkpath(dirName))
         return unexpected(u"cannot create %1"_s.arg(QDir::toNativeSeparators(dirName)));
     const QString root = QFileInfo(dirName).canonicalFilePath();
-    return forEachEntry(
+    const auto inside
+        = [&root](const QString& path) { return path == root || path.startsWith(root + u'/'); };
+    struct Link
+    {
+        QString name, path, target;
+    };
+    std::vector<Link> links;
+    auto extracted = forEachEntry(
         bundleFile, [&](archive_entry* entry, archive* reader) -> Expected<void, QString> {
             const QString name = QString::fromUtf8(archive_entry_pathname(entry));
             const QString path = QDir::cleanPath(root + u'/' + name);
@@ -292,21 +346,28 @@ Expected<void, QString> extractBundle(const QString& bundleFile, const QString& 
                 || name.split(u'/').contains(u".."_s))
                 return unexpected(u"the bundle's entry '%1' would land outside %2"_s.arg(
                     name, QDir::toNativeSeparators(dirName)));
+            if (const QString link = linkOnTheWay(root, name); !link.isEmpty())
+                return unexpected(
+                    u"the bundle's entry '%1' would be unpacked through the link '%2'"_s.arg(
+                        name, link));
             if (!QDir().mkpath(QFileInfo(path).path()))
                 return unexpected(u"cannot create the folder of %1"_s.arg(name));
             if (archive_entry_filetype(entry) == AE_IFLNK) {
                 const QString target = QString::fromUtf8(archive_entry_symlink(entry));
                 const QString resolved = QDir::cleanPath(QFileInfo(path).path() + u'/' + target);
-                if (QDir::isAbsolutePath(target)
-                    || !(resolved == root || resolved.startsWith(root + u'/')))
+                if (QDir::isAbsolutePath(target) || !inside(resolved))
                     return unexpected(u"the bundle's link '%1' points outside it"_s.arg(name));
                 QFile::remove(path);
                 if (!QFile::link(target, path))
                     return unexpected(u"cannot create the link %1"_s.arg(name));
+                links.push_back({ name, path, target });
                 return {};
             }
             if (archive_entry_filetype(entry) != AE_IFREG)
                 return {};
+            // A file replaces a link of the same name rather than being written through it.
+            if (QFileInfo(path).isSymLink())
+                QFile::remove(path);
             QSaveFile file(path);
             if (!file.open(QIODevice::WriteOnly))
                 return unexpected(u"cannot write %1: %2"_s.arg(name, file.errorString()));
@@ -319,6 +380,26 @@ Expected<void, QString> extractBundle(const QString& bundleFile, const QString& 
                     name, n < 0 ? archiveError(reader) : file.errorString()));
             return {};
         });
+    // Each link's target was checked as text when it was unpacked; a link unpacked later can
+    // still turn it around ("s/x/../.." is inside as text, outside once s -> "."). Checked again
+    // with everything in place, also after a failure; a link that leads outside is removed, not
+    // left behind.
+    QString outsideLink;
+    for (const Link& link : links) {
+        if (!QFileInfo(link.path).isSymLink())
+            continue; // replaced by a later entry
+        const QString destination = linkDestination(link.path, link.target);
+        if (!destination.isEmpty() && !inside(QDir::cleanPath(destination))) {
+            QFile::remove(link.path);
+            if (outsideLink.isEmpty())
+                outsideLink = link.name;
+        }
+    }
+    if (!extracted)
+        return extracted;
+    if (!outsideLink.isEmpty())
+        return unexpected(u"the bundle's link '%1' points outside it"_s.arg(outsideLink));
+    return {};
 }
 
 } // namespace lunette::package

@@ -3,10 +3,17 @@
 // absolute links refused), listing and extracting, re-bundling a bundle, damaged footers, and no
 // half-written output on failure.
 
+#include <cstring>
+#include <limits>
+#include <utility>
+
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtEndian>
 
 #include "package/Bundle.h"
 #include "support/TestSupport.h"
@@ -19,6 +26,62 @@ namespace {
 using lunette::test::writeFile;
 
 using lunette::test::readFile;
+
+// One ustar entry, written by hand as a hostile packer would (writeBundle refuses to write what the
+// tests below need): type '0' a file, '2' a symbolic link.
+QByteArray tarEntry(const QByteArray& name, char type, const QByteArray& content = {})
+{
+    QByteArray header(512, '\0');
+    const auto put = [&](int offset, const QByteArray& field) {
+        std::memcpy(header.data() + offset, field.constData(), static_cast<size_t>(field.size()));
+    };
+    put(0, name);
+    put(100, "0000644");
+    put(108, "0000000");
+    put(116, "0000000");
+    const QByteArray data = type == '0' ? content : QByteArray();
+    put(124, QByteArray::number(data.size(), 8).rightJustified(11, '0'));
+    put(136, "00000000000");
+    header[156] = type;
+    if (type == '2')
+        put(157, content); // the link's target
+    put(257,
+        QByteArray("ustar\0"
+                   "00",
+            8));
+    std::memset(header.data() + 148, ' ', 8);
+    unsigned sum = 0;
+    for (const char c : std::as_const(header))
+        sum += static_cast<unsigned char>(c);
+    put(148, QByteArray::number(sum, 8).rightJustified(6, '0') + QByteArray("\0 ", 2));
+    return header + data + QByteArray((512 - data.size() % 512) % 512, '\0');
+}
+
+// A bundle (empty player) of the archive made of `entries`.
+QByteArray bundleOf(const QList<QByteArray>& entries)
+{
+    const QByteArray archive = entries.join() + QByteArray(1024, '\0');
+    QByteArray footer(kFooterSize, '\0');
+    qToLittleEndian<qint64>(0, footer.data());
+    qToLittleEndian<qint64>(archive.size(), footer.data() + 8);
+    std::memcpy(footer.data() + 16, kBundleMagic, 16);
+    return archive + footer;
+}
+
+// Whether a file or link under `dir` resolves outside it (links are not followed on the walk).
+QString entryResolvingOutside(const QString& dir)
+{
+    const QString root = QFileInfo(dir).canonicalFilePath();
+    QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+        QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QString canonical = QFileInfo(path).canonicalFilePath();
+        if (!canonical.isEmpty() && canonical != root && !canonical.startsWith(root + u'/'))
+            return path + u" -> "_s + canonical;
+    }
+    return {};
+}
 
 } // namespace
 
@@ -168,6 +231,67 @@ private slots:
         bytes[bytes.size() - 32] = '\x7f'; // the archive offset's low byte
         QVERIFY(writeFile(out, bytes));
         QCOMPARE(findBundle(out).error(), out + u" has a damaged bundle footer"_s);
+    }
+
+    // Extraction never writes through a link, and never leaves a link that leads outside: a link
+    // target is checked as text when unpacked, which a link named on the way could turn around.
+    // Found while writing fuzz_bundle, whose oracle flags both (docs/RELIABILITY.md, Fuzzing).
+    void extractionNeverFollowsLinks()
+    {
+        const QString bundle = m_dir.filePath(u"hostile"_s);
+        const QString base = m_dir.filePath(u"hostile-out"_s);
+        const QString out = base + u"/a/b/out"_s;
+
+        // A link to the top, a link below it that climbs out, a file written through both.
+        QVERIFY(writeFile(bundle,
+            bundleOf({ tarEntry("d", '2', "."), tarEntry("d/x/y/up", '2', "../../.."),
+                tarEntry("d/x/y/up/escaped.txt", '0', "outside\n") })));
+        auto through = extractBundle(bundle, out);
+        QVERIFY(!through);
+        QVERIFY2(through.error().contains(u"through the link 'd'"_s), qPrintable(through.error()));
+        QVERIFY(!QFileInfo::exists(base + u"/a/b/escaped.txt"_s));
+        QVERIFY(!QFileInfo::exists(base + u"/a/escaped.txt"_s));
+        QCOMPARE(entryResolvingOutside(out), QString());
+        QVERIFY(QDir(base).removeRecursively());
+
+        // A target that reads as inside, "s/x/../..", but goes through s -> "." and so leads to
+        // the folder above.
+        QVERIFY(writeFile(bundle,
+            bundleOf({ tarEntry("x/keep.txt", '0', "keep\n"), tarEntry("l", '2', "s/x/../.."),
+                tarEntry("s", '2', ".") })));
+        auto around = extractBundle(bundle, out);
+        QVERIFY(!around);
+        QVERIFY2(around.error().contains(u"the bundle's link 'l' points outside it"_s),
+            qPrintable(around.error()));
+        QCOMPARE(entryResolvingOutside(out), QString());
+        QVERIFY(QDir(base).removeRecursively());
+
+        // Links through links that stay inside are fine, as writeBundle packs them.
+        QVERIFY(writeFile(bundle,
+            bundleOf({ tarEntry("v2/logo.txt", '0', "logo\n"), tarEntry("current", '2', "v2"),
+                tarEntry("html/logo.txt", '2', "../current/logo.txt") })));
+        auto inside = extractBundle(bundle, out);
+        QVERIFY2(inside, inside ? "" : qPrintable(inside.error()));
+        QCOMPARE(readFile(out + u"/html/logo.txt"_s), QByteArray("logo\n"));
+    }
+
+    // Footer numbers near the limits of qint64 are damage too, not an overflow (UBSan aborts on
+    // one). Found by fuzz_bundle (docs/RELIABILITY.md, Fuzzing).
+    void hugeFooterNumbersAreDamage()
+    {
+        const QString out = m_dir.filePath(u"huge"_s);
+        const qint64 max = std::numeric_limits<qint64>::max();
+        for (const auto& [offset, size] : { std::pair { max, max }, std::pair { qint64(1), max },
+                 std::pair { max, qint64(1) }, std::pair { max - 1, qint64(2) } }) {
+            QByteArray footer(kFooterSize, '\0');
+            qToLittleEndian<qint64>(offset, footer.data());
+            qToLittleEndian<qint64>(size, footer.data() + 8);
+            std::memcpy(footer.data() + 16, kBundleMagic, 16);
+            QVERIFY(writeFile(out, "player and archive" + footer));
+            const auto found = findBundle(out);
+            QVERIFY(!found);
+            QCOMPARE(found.error(), out + u" has a damaged bundle footer"_s);
+        }
     }
 };
 
