@@ -1,8 +1,8 @@
 #pragma once
 
 // Internal helpers shared by LuaValue's and LuaJson's JSON code: UTF-8 checks, error paths,
-// number key text, and the rapidjson reader setup with its SAX handler base. Not installed, not
-// part of the engine's API; include it from engine .cpp files only.
+// number key text, the rapidjson reader setup with its SAX handler base, and the writer type. Not
+// installed, not part of the engine's API; include it from engine .cpp files only.
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +21,8 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "Expected.h"
 
@@ -33,13 +35,36 @@ namespace lunette::detail {
 bool isValidUtf8(std::string_view bytes);
 
 // `bytes` with each maximal ill-formed subpart replaced by one U+FFFD (the W3C/WHATWG replacement
-// rule, also what QString::fromUtf8 does).
+// rule). Not what Qt 6.4's QString::fromUtf8 does: it writes one U+FFFD per bad byte.
 QByteArray replaceInvalidUtf8(std::string_view bytes);
 
 // Whether `bytes` holds an encoded UTF-16 surrogate (ED A0..BF). rapidjson validates the raw
 // input but encodes a lone "\udc00" escape as-is, giving CESU-style bytes ED B0 80; well-formed
 // input never has them, so spotting them is enough.
 bool hasEncodedSurrogate(std::string_view bytes);
+
+// ---- writing JSON ------------------------------------------------------------------------------
+
+// The output buffer of every rapidjson writer in the engine: a type of its own, so that JsonWriter
+// is not rapidjson::Writer<rapidjson::StringBuffer>. With RAPIDJSON_SSE2, rapidjson 1.1.0 gives
+// that one type a SIMD string scan that takes only bytes below 0x1A for control characters, so
+// U+001A..U+001F went out raw: invalid JSON (found by fuzz_luajson; fixed upstream after 1.1.0).
+// Any other writer type gets the portable scan, which escapes every byte below 0x20.
+class JsonBuffer final : public rapidjson::StringBuffer
+{
+};
+using JsonWriter = rapidjson::Writer<JsonBuffer>;
+
+// rapidjson's unchecked fast paths for its own buffer, kept for ours (found by argument-dependent
+// lookup from inside the writer).
+inline void PutReserve(JsonBuffer& buffer, std::size_t count)
+{
+    buffer.Reserve(count);
+}
+inline void PutUnsafe(JsonBuffer& buffer, char c)
+{
+    buffer.PutUnsafe(c);
+}
 
 // ---- numbers -----------------------------------------------------------------------------------
 

@@ -67,8 +67,8 @@ struct ObjectKey
     std::string_view bytes() const { return { data ? data : text, size }; }
 };
 
-using CompactWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-using PrettyWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+using CompactWriter = detail::JsonWriter;
+using PrettyWriter = rapidjson::PrettyWriter<detail::JsonBuffer>;
 
 // Writes straight from the Lua stack; every table level uses a few stack slots and one reusable
 // key vector, so encoding allocates little beyond the output buffer.
@@ -306,7 +306,7 @@ template <typename Writer> bool Encoder<Writer>::writeObject(int idx, int depth)
 
 template <typename Writer>
 Expected<QByteArray, QString> encodeWith(
-    lua_State* L, int idx, Writer& writer, rapidjson::StringBuffer& buffer, int maxDepth)
+    lua_State* L, int idx, Writer& writer, detail::JsonBuffer& buffer, int maxDepth)
 {
     const int top = lua_gettop(L);
     if (!lua_checkstack(L, 6))
@@ -426,7 +426,7 @@ private:
 Expected<QByteArray, QString> encode(lua_State* L, int idx, const EncodeOptions& options)
 {
     idx = lua_absindex(L, idx);
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     if (options.pretty) {
         PrettyWriter writer(buffer);
         writer.SetIndent(' ', 2);

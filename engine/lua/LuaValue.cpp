@@ -217,7 +217,7 @@ bool Snapshotter::copyTable(int idx, int depth, LuaValue& out)
 
 // ---- toJson ------------------------------------------------------------------------------------
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using JsonWriter = detail::JsonWriter;
 
 void writeJsonString(JsonWriter& writer, const QByteArray& bytes, bool key)
 {
@@ -597,7 +597,7 @@ void LuaValue::push(lua_State* L) const
 
 QByteArray LuaValue::toJson() const
 {
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     JsonWriter writer(buffer);
     writeJson(writer, *this);
     return QByteArray(buffer.GetString(), static_cast<qsizetype>(buffer.GetSize()));

@@ -68,8 +68,8 @@ bool toId(const Value& v, qint64* out)
 
 QByteArray rawJson(const Value& v)
 {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    detail::JsonBuffer buffer;
+    detail::JsonWriter writer(buffer);
     v.Accept(writer);
     return QByteArray(buffer.GetString(), static_cast<qsizetype>(buffer.GetSize()));
 }
@@ -255,14 +255,14 @@ Expected<Frame, QString> parseFrame(QByteArrayView text)
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = detail::JsonWriter;
 
 void writeBytes(Writer& w, QByteArrayView bytes)
 {
     w.String(bytes.data(), static_cast<rapidjson::SizeType>(bytes.size()));
 }
 
-QByteArray finish(const rapidjson::StringBuffer& buffer)
+QByteArray finish(const detail::JsonBuffer& buffer)
 {
     return QByteArray(buffer.GetString(), static_cast<qsizetype>(buffer.GetSize()));
 }
@@ -272,7 +272,7 @@ QByteArray finish(const rapidjson::StringBuffer& buffer)
 QByteArray encodeUpdate(
     qint64 varId, const QByteArray* valueJson, const std::vector<OutProperty>& properties)
 {
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     Writer w(buffer);
     w.StartObject();
     w.Key("type");
@@ -308,7 +308,7 @@ QByteArray encodeDestroy(qint64 varId)
 QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QStringView description,
     QStringView traceback)
 {
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     Writer w(buffer);
     w.StartObject();
     w.Key("type");
@@ -336,7 +336,7 @@ QByteArray encodeError(std::optional<qint64> varId, QByteArrayView code, QString
 
 QByteArray jsonString(QByteArrayView utf8)
 {
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     Writer w(buffer);
     writeBytes(w, utf8);
     return finish(buffer);

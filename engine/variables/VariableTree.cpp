@@ -23,7 +23,7 @@ namespace lunette::variables {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = detail::JsonWriter;
 
 constexpr int kMaxIndexChain = 32; // __index tables followed before giving up
 constexpr int kMaxPasses = 4; // detection passes while ViewList syncs settle (digest §4.2)
@@ -113,7 +113,7 @@ int assignHelper(lua_State* L)
 
 struct VariableTree::Buffer
 {
-    rapidjson::StringBuffer text;
+    detail::JsonBuffer text;
 };
 
 const VarProperty* Variable::property(QByteArrayView name) const
@@ -1408,7 +1408,7 @@ QByteArrayView VariableTree::encodeView(int idx)
 {
     lua_State* L = m_L;
     idx = lua_absindex(L, idx);
-    rapidjson::StringBuffer& buffer = m_buffer->text;
+    detail::JsonBuffer& buffer = m_buffer->text;
     buffer.Clear();
     Writer w(buffer);
     if (!appendPrimitive(L, idx, w)) {
@@ -1445,7 +1445,7 @@ QByteArrayView VariableTree::encodeView(int idx)
 
 QByteArray VariableTree::getReply(ConnectionId connection, const std::vector<qint64>& ids)
 {
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     Writer w(buffer);
     w.StartObject();
     w.Key("type");
@@ -1486,7 +1486,7 @@ QByteArray VariableTree::getObjectsReply(const std::vector<qint64>& objectIds)
     lua_State* L = m_L;
     LuaStackGuard guard(L);
     const int base = lua_gettop(L);
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     Writer w(buffer);
     w.StartObject();
     w.Key("type");
@@ -1576,7 +1576,7 @@ QByteArray VariableTree::variablesJson() const
 {
     lua_State* L = m_L;
     LuaStackGuard guard(L);
-    rapidjson::StringBuffer buffer;
+    detail::JsonBuffer buffer;
     Writer w(buffer);
     auto text = [&](const char* key, QByteArrayView value) {
         w.Key(key);

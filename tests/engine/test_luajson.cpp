@@ -1,6 +1,11 @@
 #include <QtTest>
 
+#include <algorithm>
 #include <memory>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
 
 #include <lua.hpp>
 
@@ -33,6 +38,7 @@ private slots:
     void encodeErrors();
     void sortedKeysIgnoreInsertionOrder();
     void encodeRelativeIndex();
+    void encodeEscapesControlCharacters();
     void encodePretty();
     void encodeMaxDepthOption();
     void markers();
@@ -314,6 +320,37 @@ void TestLuaJson::encodeRelativeIndex()
     QCOMPARE(*first, QByteArray("1"));
     QCOMPARE(lua_gettop(L), 3);
     lua_settop(L, 0);
+}
+
+// Every control character is escaped wherever it sits in a string, so the text is JSON. Found by
+// fuzz_luajson: rapidjson 1.1.0's SSE2 string scan wrote U+001A..U+001F raw once a string was
+// long enough for it (docs/RELIABILITY.md, Fuzzing).
+void TestLuaJson::encodeEscapesControlCharacters()
+{
+    lua_State* L = m_lua->L();
+    for (const bool pretty : { false, true }) {
+        LuaJson::EncodeOptions options;
+        options.pretty = pretty;
+        for (char c = 1; c < 0x20; ++c) {
+            for (int offset = 0; offset < 40; ++offset) {
+                const QByteArray text = QByteArray(offset, 'a') + c + QByteArray(40, 'b');
+                lua_pushlstring(L, text.constData(), static_cast<size_t>(text.size()));
+                auto encoded = LuaJson::encode(L, -1, options);
+                lua_pop(L, 1);
+                QVERIFY2(encoded, qPrintable(errorOf(encoded)));
+                const auto raw = std::find_if(encoded->cbegin(), encoded->cend(),
+                    [](char b) { return static_cast<unsigned char>(b) < 0x20; });
+                QVERIFY2(raw == encoded->cend(),
+                    QByteArray("raw control character " + QByteArray::number(int(c)) + " at offset "
+                        + QByteArray::number(offset))
+                        .constData());
+                QJsonParseError error {};
+                const QJsonDocument parsed = QJsonDocument::fromJson('[' + *encoded + ']', &error);
+                QCOMPARE(error.error, QJsonParseError::NoError);
+                QCOMPARE(parsed.array().at(0).toString().toUtf8(), text);
+            }
+        }
+    }
 }
 
 void TestLuaJson::encodePretty()

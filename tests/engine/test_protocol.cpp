@@ -226,6 +226,25 @@ private slots:
         QCOMPARE(data(find(messages, u"update"_s, 3)).value(u"value"_s).toString(), u"LIN"_s);
     }
 
+    // Control characters in values go out escaped: every frame stays JSON. Found by fuzz_luajson
+    // (docs/RELIABILITY.md, Fuzzing): the engine's JSON writers left U+001A..U+001F raw once a
+    // string was long enough for rapidjson's SSE2 scan.
+    void controlCharactersInValuesAreEscaped()
+    {
+        auto client = bootstrapped();
+        QVERIFY(client);
+        client->sendMessages({ ProtocolClient::create(2, 1, u"name"_s), ProtocolClient::create(3, 1, u"upper()"_s) });
+        client->nextMessages();
+        QString text = u"abcdefghijklmnopqrstuvwxyz"_s;
+        for (char16_t c = 1; c < 0x20; ++c)
+            text += QChar(c) + u"abcdefghijklmnop"_s;
+        client->sendMessages({ ProtocolClient::update(2, text) });
+        const QJsonObject upper = client->waitForMessage(isUpdateOf(3));
+        QCOMPARE(data(upper).value(u"value"_s).toString(), text.toUpper());
+        for (const QByteArray& frame : client->rawFrames())
+            QVERIFY2(!QJsonDocument::fromJson(frame).isNull(), frame.constData());
+    }
+
     void viewListGrowsShrinksWithItemPresenters()
     {
         auto client = bootstrapped();
