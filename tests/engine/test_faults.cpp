@@ -20,10 +20,14 @@
 #include "lua/LuaState.h"
 #include "runtime/TaskRunner.h"
 #include "session/Session.h"
+#include "support/ProtocolMatchers.h"
 #include "support/ServerFixture.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
+using lunette::test::data;
+using lunette::test::isErrorWith;
+using lunette::test::isUpdateOf;
 using lunette::test::ProtocolClient;
 using lunette::test::ServerFixture;
 
@@ -49,25 +53,6 @@ lunette::SessionManager::Options sessionOptions()
     options.session.lua.timeout = std::chrono::milliseconds(kTurnDeadlineMs);
     options.session.lua.memoryLimit = kMemoryLimit;
     return options;
-}
-
-QJsonObject data(const QJsonObject& message)
-{
-    return message.value(u"data"_s).toObject();
-}
-
-auto isUpdateOf(qint64 varId)
-{
-    return [varId](const QJsonObject& m) {
-        return m.value(u"type"_s) == u"update"_s && data(m).value(u"varId"_s).toInteger() == varId;
-    };
-}
-
-auto isErrorWith(const QString& code)
-{
-    return [code](const QJsonObject& m) {
-        return m.value(u"type"_s) == u"error"_s && data(m).value(u"code"_s).toString() == code;
-    };
 }
 
 auto isStatus(const QString& status)

@@ -14,20 +14,18 @@
 #include <QTest>
 
 #include "hotload/HotLoader.h"
+#include "support/ProtocolMatchers.h"
 #include "support/ServerFixture.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using lunette::HotLoader;
+using lunette::test::data;
+using lunette::test::isUpdateOf;
 using lunette::test::ProtocolClient;
 using lunette::test::ServerFixture;
 
 namespace {
-
-QJsonObject data(const QJsonObject& message)
-{
-    return message.value(u"data"_s).toObject();
-}
 
 QByteArray readAll(const QString& path)
 {
@@ -41,13 +39,6 @@ bool writeAll(const QString& path, const QByteArray& content)
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
         && file.write(content) == content.size();
-}
-
-auto isUpdateOf(qint64 varId)
-{
-    return [varId](const QJsonObject& m) {
-        return m.value(u"type"_s) == u"update"_s && data(m).value(u"varId"_s).toInteger() == varId;
-    };
 }
 
 // An update of variable 1 carrying the property `name`.

@@ -9,11 +9,15 @@
 #include <QJsonObject>
 #include <QTest>
 
-#include "support/ServerFixture.h"
 #include "session/Session.h"
+#include "support/ProtocolMatchers.h"
+#include "support/ServerFixture.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
+using lunette::test::data;
+using lunette::test::isErrorWith;
+using lunette::test::isUpdateOf;
 using lunette::test::ProtocolClient;
 using lunette::test::ServerFixture;
 
@@ -22,11 +26,6 @@ namespace {
 QString protocolSite()
 {
     return lunette::test::sourceDir() + u"/tests/data/sites/protocol"_s;
-}
-
-QJsonObject data(const QJsonObject& message)
-{
-    return message.value(u"data"_s).toObject();
 }
 
 // The first message of `type` for `varId` in `messages` (empty object when none).
@@ -46,24 +45,10 @@ QJsonObject message(const QString& type, const QJsonObject& payload)
     return { { u"type"_s, type }, { u"data"_s, payload } };
 }
 
-auto isUpdateOf(qint64 varId)
-{
-    return [varId](const QJsonObject& m) {
-        return m.value(u"type"_s) == u"update"_s && data(m).value(u"varId"_s).toInteger() == varId;
-    };
-}
-
 auto isDestroyOf(qint64 varId)
 {
     return [varId](const QJsonObject& m) {
         return m.value(u"type"_s) == u"destroy"_s && data(m).value(u"varId"_s).toInteger() == varId;
-    };
-}
-
-auto isErrorWith(const QString& code)
-{
-    return [code](const QJsonObject& m) {
-        return m.value(u"type"_s) == u"error"_s && data(m).value(u"code"_s).toString() == code;
     };
 }
 
@@ -101,7 +86,8 @@ private:
     // A connected client that has done `watch 1` and consumed the bootstrap frame.
     std::unique_ptr<ProtocolClient> bootstrapped(const QString& session = {})
     {
-        auto client = std::make_unique<ProtocolClient>(*m_server, session.isEmpty() ? m_session : session);
+        auto client
+            = std::make_unique<ProtocolClient>(*m_server, session.isEmpty() ? m_session : session);
         if (!client->open())
             return nullptr;
         client->sendMessages({ ProtocolClient::watch(1) });
@@ -121,10 +107,7 @@ private slots:
         QCOMPARE(m_session.size(), 32);
     }
 
-    void cleanup()
-    {
-        m_server.reset();
-    }
+    void cleanup() { m_server.reset(); }
 
     // Digest §2.11: watch 1 → viewdefs first, then var 1's value and type; creates → updates.
     void bootstrapExchange()
@@ -140,19 +123,22 @@ private slots:
 
         const QJsonObject viewdefs = data(messages.at(0).toObject());
         QCOMPARE(viewdefs.value(u"varId"_s).toInteger(), 1);
-        const QString templatesText = viewdefs.value(u"properties"_s).toObject().value(u"viewdefs"_s).toString();
+        const QString templatesText
+            = viewdefs.value(u"properties"_s).toObject().value(u"viewdefs"_s).toString();
         const QJsonObject templates = QJsonDocument::fromJson(templatesText.toUtf8()).object();
-        QCOMPARE(templates.keys(), (QStringList { u"App.DEFAULT"_s, u"Item.DEFAULT"_s,
-                                                  u"ItemPresenter.list-item"_s, u"lua.ViewList.DEFAULT"_s }));
+        QCOMPARE(templates.keys(),
+            (QStringList { u"App.DEFAULT"_s, u"Item.DEFAULT"_s, u"ItemPresenter.list-item"_s,
+                u"lua.ViewList.DEFAULT"_s }));
         QVERIFY(templates.value(u"App.DEFAULT"_s).toString().startsWith(u"<template>"_s));
 
-        const QJsonObject app = data(find(messages, u"update"_s, 1).isEmpty() ? QJsonObject() : messages.at(1).toObject());
+        const QJsonObject app = data(
+            find(messages, u"update"_s, 1).isEmpty() ? QJsonObject() : messages.at(1).toObject());
         QCOMPARE(app.value(u"varId"_s).toInteger(), 1);
         QCOMPARE(app.value(u"value"_s).toObject(), (QJsonObject { { u"obj"_s, 2 } }));
         QCOMPARE(app.value(u"properties"_s).toObject().value(u"type"_s).toString(), u"App"_s);
 
         client.sendMessages({ ProtocolClient::create(2, 1, u"title"_s, { { u"access"_s, u"r"_s } }),
-                              ProtocolClient::create(3, 1, u"count"_s) });
+            ProtocolClient::create(3, 1, u"count"_s) });
         const QJsonArray updates = client.nextMessages();
         QCOMPARE(data(find(updates, u"update"_s, 2)).value(u"value"_s).toString(), u"Protocol"_s);
         QCOMPARE(data(find(updates, u"update"_s, 3)).value(u"value"_s).toInteger(), 0);
@@ -164,7 +150,8 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->send(R"({"userEvent":false,"messages":[{"type":"create","data":{"id":2,"parentId":1,"properties":{"path":"title"},"widget":{"elementId":"ui-5","x":[1,2]}}}]})");
+        client->send(
+            R"({"userEvent":false,"messages":[{"type":"create","data":{"id":2,"parentId":1,"properties":{"path":"title"},"widget":{"elementId":"ui-5","x":[1,2]}}}]})");
         const QJsonObject update = client->waitForMessage(isUpdateOf(2));
         QCOMPARE(data(update).value(u"value"_s).toString(), u"Protocol"_s);
     }
@@ -173,9 +160,12 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->send(R"({"type":"create","data":{"id":2,"parentId":1,"properties":{"path":"title"}}})");
-        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"Protocol"_s);
-        client->send(R"([{"type":"create","data":{"id":3,"parentId":1,"properties":{"path":"count"}}}])");
+        client->send(
+            R"({"type":"create","data":{"id":2,"parentId":1,"properties":{"path":"title"}}})");
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(),
+            u"Protocol"_s);
+        client->send(
+            R"([{"type":"create","data":{"id":3,"parentId":1,"properties":{"path":"count"}}}])");
         const auto frame = client->nextFrame();
         QVERIFY(frame);
         QVERIFY2(frame->isObject(), "exactly one message travels as an object frame");
@@ -187,7 +177,7 @@ private slots:
         auto client = bootstrapped();
         QVERIFY(client);
         client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s),
-                               ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+            ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 0);
         client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
         QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 1);
@@ -205,19 +195,23 @@ private slots:
             ProtocolClient::create(4, 1, u"upper()"_s, { { u"access"_s, u"rw"_s } }),
             ProtocolClient::create(5, 1, u"items.1.label()"_s, { { u"access"_s, u"r"_s } }),
         });
-        QCOMPARE(data(client->waitForMessage(isUpdateOf(5))).value(u"value"_s).toString(), u"b (done)"_s);
+        QCOMPARE(data(client->waitForMessage(isUpdateOf(5))).value(u"value"_s).toString(),
+            u"b (done)"_s);
         client->sendMessages({ ProtocolClient::update(3, u"Ada"_s) });
-        QCOMPARE(data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toString(), u"ADA"_s);
+        QCOMPARE(
+            data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toString(), u"ADA"_s);
         client->sendMessages({ ProtocolClient::update(4, u"GRACE"_s) });
         // upper(v) stores lower case; the plain field shows it, the getter reads upper case.
-        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"grace"_s);
+        QCOMPARE(
+            data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"grace"_s);
     }
 
     void writingAFieldFromTheClient()
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"name"_s), ProtocolClient::create(3, 1, u"upper()"_s) });
+        client->sendMessages({ ProtocolClient::create(2, 1, u"name"_s),
+            ProtocolClient::create(3, 1, u"upper()"_s) });
         client->nextMessages();
         client->sendMessages({ ProtocolClient::update(2, u"lin"_s) });
         const QJsonArray messages = client->nextMessages();
@@ -233,7 +227,8 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"name"_s), ProtocolClient::create(3, 1, u"upper()"_s) });
+        client->sendMessages({ ProtocolClient::create(2, 1, u"name"_s),
+            ProtocolClient::create(3, 1, u"upper()"_s) });
         client->nextMessages();
         QString text = u"abcdefghijklmnopqrstuvwxyz"_s;
         for (char16_t c = 1; c < 0x20; ++c)
@@ -249,35 +244,49 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(
-            2, 1, u"list()?wrapper=lua.ViewList&itemWrapper=ItemPresenter"_s, { { u"access"_s, u"r"_s } }) });
+        client->sendMessages({ ProtocolClient::create(2, 1,
+            u"list()?wrapper=lua.ViewList&itemWrapper=ItemPresenter"_s,
+            { { u"access"_s, u"r"_s } }) });
         const QJsonArray first = client->nextMessages();
         // fallbackNamespace at high priority comes before the value and type (medium).
         QCOMPARE(data(first.at(0).toObject()).value(u"properties"_s).toObject(),
-                 (QJsonObject { { u"fallbackNamespace"_s, u"list-item"_s } }));
+            (QJsonObject { { u"fallbackNamespace"_s, u"list-item"_s } }));
         const QJsonObject list = data(first.at(1).toObject());
         QVERIFY(list.value(u"value"_s).toObject().contains(u"obj"_s));
-        QCOMPARE(list.value(u"properties"_s).toObject().value(u"type"_s).toString(), u"lua.ViewList"_s);
+        QCOMPARE(
+            list.value(u"properties"_s).toObject().value(u"type"_s).toString(), u"lua.ViewList"_s);
 
-        client->sendMessages({ ProtocolClient::create(3, 2, u"items"_s, { { u"access"_s, u"r"_s } }) });
+        client->sendMessages(
+            { ProtocolClient::create(3, 2, u"items"_s, { { u"access"_s, u"r"_s } }) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(3))).value(u"value"_s).toArray().size(), 2);
-        client->sendMessages({ ProtocolClient::create(4, 3, u"1"_s), ProtocolClient::create(5, 4, u"item"_s),
-                               ProtocolClient::create(6, 5, u"caption()"_s, { { u"access"_s, u"r"_s } }) });
+        client->sendMessages(
+            { ProtocolClient::create(4, 3, u"1"_s), ProtocolClient::create(5, 4, u"item"_s),
+                ProtocolClient::create(6, 5, u"caption()"_s, { { u"access"_s, u"r"_s } }) });
         const QJsonArray items = client->nextMessages();
-        QCOMPARE(data(find(items, u"update"_s, 4)).value(u"properties"_s).toObject().value(u"type"_s).toString(),
-                 u"lua.ViewListItem"_s);
-        QCOMPARE(data(find(items, u"update"_s, 5)).value(u"properties"_s).toObject().value(u"type"_s).toString(),
-                 u"ItemPresenter"_s);
+        QCOMPARE(data(find(items, u"update"_s, 4))
+                     .value(u"properties"_s)
+                     .toObject()
+                     .value(u"type"_s)
+                     .toString(),
+            u"lua.ViewListItem"_s);
+        QCOMPARE(data(find(items, u"update"_s, 5))
+                     .value(u"properties"_s)
+                     .toObject()
+                     .value(u"type"_s)
+                     .toString(),
+            u"ItemPresenter"_s);
         QCOMPARE(data(find(items, u"update"_s, 6)).value(u"value"_s).toString(), u"1: b"_s);
 
-        client->sendMessages({ ProtocolClient::create(7, 1, u"add()"_s, { { u"access"_s, u"action"_s } }),
-                               ProtocolClient::create(8, 1, u"removeLast()"_s, { { u"access"_s, u"action"_s } }) });
+        client->sendMessages({ ProtocolClient::create(
+                                   7, 1, u"add()"_s, { { u"access"_s, u"action"_s } }),
+            ProtocolClient::create(8, 1, u"removeLast()"_s, { { u"access"_s, u"action"_s } }) });
         client->sendMessages({ ProtocolClient::update(7, QJsonValue::Null) }, true);
         QCOMPARE(data(client->waitForMessage(isUpdateOf(3))).value(u"value"_s).toArray().size(), 3);
         client->sendMessages({ ProtocolClient::update(8, QJsonValue::Null) }, true);
         client->sendMessages({ ProtocolClient::update(8, QJsonValue::Null) }, true);
-        const QJsonObject shrunk = client->waitForMessage(
-            [](const QJsonObject& m) { return isUpdateOf(3)(m) && data(m).value(u"value"_s).toArray().size() == 1; });
+        const QJsonObject shrunk = client->waitForMessage([](const QJsonObject& m) {
+            return isUpdateOf(3)(m) && data(m).value(u"value"_s).toArray().size() == 1;
+        });
         QVERIFY2(!shrunk.isEmpty(), "the items array shrinks to one element");
     }
 
@@ -292,32 +301,49 @@ private slots:
         QVERIFY(data(unknown).value(u"description"_s).toString().contains(u"teleport"_s));
 
         client->sendMessages({ ProtocolClient::update(99, 1) });
-        QCOMPARE(data(client->waitForMessage(isErrorWith(u"not-found"_s))).value(u"varId"_s).toInteger(), 99);
+        QCOMPARE(
+            data(client->waitForMessage(isErrorWith(u"not-found"_s))).value(u"varId"_s).toInteger(),
+            99);
 
-        client->sendMessages({ ProtocolClient::create(2, 1, u"title"_s, { { u"access"_s, u"r"_s } }) });
+        client->sendMessages(
+            { ProtocolClient::create(2, 1, u"title"_s, { { u"access"_s, u"r"_s } }) });
         client->waitForMessage(isUpdateOf(2));
         client->sendMessages({ ProtocolClient::update(2, u"x"_s) });
-        QCOMPARE(data(client->waitForMessage(isErrorWith(u"bad-access"_s))).value(u"varId"_s).toInteger(), 2);
+        QCOMPARE(data(client->waitForMessage(isErrorWith(u"bad-access"_s)))
+                     .value(u"varId"_s)
+                     .toInteger(),
+            2);
 
         // A failed message does not abandon the rest of its frame.
-        client->sendMessages({ ProtocolClient::create(3, 1, u"fails()"_s, { { u"access"_s, u"action"_s } }),
-                               ProtocolClient::create(4, 1, u"count"_s) });
+        client->sendMessages(
+            { ProtocolClient::create(3, 1, u"fails()"_s, { { u"access"_s, u"action"_s } }),
+                ProtocolClient::create(4, 1, u"count"_s) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toInteger(), 0);
-        client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null), ProtocolClient::create(5, 1, u"name"_s),
-                               ProtocolClient::create(6, 1, u"title"_s) }, true);
+        client->sendMessages(
+            { ProtocolClient::update(3, QJsonValue::Null), ProtocolClient::create(5, 1, u"name"_s),
+                ProtocolClient::create(6, 1, u"title"_s) },
+            true);
         const QJsonArray afterFailure = client->nextMessages();
         const QJsonObject luaError = find(afterFailure, u"error"_s, 3);
         QCOMPARE(data(luaError).value(u"code"_s).toString(), u"lua-error"_s);
         QVERIFY(data(luaError).value(u"description"_s).toString().contains(u"boom from fails()"_s));
         QVERIFY2(data(luaError).value(u"traceback"_s).toString().startsWith(u"stack traceback:"_s),
-                 qPrintable(data(luaError).value(u"traceback"_s).toString()));
-        QCOMPARE(data(find(afterFailure, u"update"_s, 6)).value(u"value"_s).toString(), u"Protocol"_s);
+            qPrintable(data(luaError).value(u"traceback"_s).toString()));
+        QCOMPARE(
+            data(find(afterFailure, u"update"_s, 6)).value(u"value"_s).toString(), u"Protocol"_s);
 
         // Create without a path, and with an invalid access for a setter path.
         client->sendMessages({ message(u"create"_s, { { u"id"_s, 7 }, { u"parentId"_s, 1 } }) });
-        QCOMPARE(data(client->waitForMessage(isErrorWith(u"bad-message"_s))).value(u"varId"_s).toInteger(), 7);
-        client->sendMessages({ ProtocolClient::create(8, 1, u"setName(_)"_s, { { u"access"_s, u"r"_s } }) });
-        QCOMPARE(data(client->waitForMessage(isErrorWith(u"bad-access"_s))).value(u"varId"_s).toInteger(), 8);
+        QCOMPARE(data(client->waitForMessage(isErrorWith(u"bad-message"_s)))
+                     .value(u"varId"_s)
+                     .toInteger(),
+            7);
+        client->sendMessages(
+            { ProtocolClient::create(8, 1, u"setName(_)"_s, { { u"access"_s, u"r"_s } }) });
+        QCOMPARE(data(client->waitForMessage(isErrorWith(u"bad-access"_s)))
+                     .value(u"varId"_s)
+                     .toInteger(),
+            8);
         // The connection is still up and working.
         client->sendMessages({ ProtocolClient::create(9, 1, u"count"_s) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(9))).value(u"value"_s).toInteger(), 0);
@@ -330,16 +356,22 @@ private slots:
         auto client = bootstrapped();
         QVERIFY(client);
         client->sendMessages({ ProtocolClient::create(2, 1, u"selected"_s),
-                               ProtocolClient::create(3, 1, u"selected.name"_s),
-                               ProtocolClient::create(4, 1, u"selectFirst()"_s, { { u"access"_s, u"action"_s } }),
-                               ProtocolClient::create(5, 1, u"clearSelection()"_s, { { u"access"_s, u"action"_s } }) });
+            ProtocolClient::create(3, 1, u"selected.name"_s),
+            ProtocolClient::create(4, 1, u"selectFirst()"_s, { { u"access"_s, u"action"_s } }),
+            ProtocolClient::create(
+                5, 1, u"clearSelection()"_s, { { u"access"_s, u"action"_s } }) });
         const QJsonArray created = client->nextMessages();
         QCOMPARE(data(find(created, u"error"_s, 3)).value(u"code"_s).toString(), u"path-failure"_s);
         QVERIFY(find(created, u"update"_s, 2).isEmpty()); // nil: no update at all
 
         client->sendMessages({ ProtocolClient::update(4, QJsonValue::Null) }, true);
         const QJsonArray selected = client->nextMessages();
-        QCOMPARE(data(find(selected, u"update"_s, 2)).value(u"properties"_s).toObject().value(u"type"_s).toString(), u"Item"_s);
+        QCOMPARE(data(find(selected, u"update"_s, 2))
+                     .value(u"properties"_s)
+                     .toObject()
+                     .value(u"type"_s)
+                     .toString(),
+            u"Item"_s);
         QCOMPARE(data(find(selected, u"update"_s, 3)).value(u"value"_s).toString(), u"a"_s);
 
         client->sendMessages({ ProtocolClient::update(5, QJsonValue::Null) }, true);
@@ -355,14 +387,18 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"empty"_s), ProtocolClient::create(3, 1, u"increment"_s),
-                               ProtocolClient::create(4, 1, u"numbers"_s), ProtocolClient::create(5, 1, u"makeNames()"_s),
-                               ProtocolClient::create(6, 1, u"items"_s) });
+        client->sendMessages({ ProtocolClient::create(2, 1, u"empty"_s),
+            ProtocolClient::create(3, 1, u"increment"_s),
+            ProtocolClient::create(4, 1, u"numbers"_s),
+            ProtocolClient::create(5, 1, u"makeNames()"_s),
+            ProtocolClient::create(6, 1, u"items"_s) });
         const QJsonArray messages = client->nextMessages();
         QCOMPARE(client->rawFrames().last().contains(R"("varId":4,"value":[1,2.5,3])"), true);
         QCOMPARE(data(find(messages, u"update"_s, 2)).value(u"value"_s).toArray(), QJsonArray());
-        QVERIFY2(find(messages, u"update"_s, 3).isEmpty(), "a function named without () is null: no update");
-        QCOMPARE(data(find(messages, u"update"_s, 5)).value(u"value"_s).toArray(), (QJsonArray { u"x"_s, u"y"_s }));
+        QVERIFY2(find(messages, u"update"_s, 3).isEmpty(),
+            "a function named without () is null: no update");
+        QCOMPARE(data(find(messages, u"update"_s, 5)).value(u"value"_s).toArray(),
+            (QJsonArray { u"x"_s, u"y"_s }));
         const QJsonArray refs = data(find(messages, u"update"_s, 6)).value(u"value"_s).toArray();
         QCOMPARE(refs.size(), 2);
         QVERIFY(refs.at(0).toObject().contains(u"obj"_s));
@@ -386,8 +422,8 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"items"_s), ProtocolClient::create(3, 2, u"0"_s),
-                               ProtocolClient::create(4, 3, u"name"_s) });
+        client->sendMessages({ ProtocolClient::create(2, 1, u"items"_s),
+            ProtocolClient::create(3, 2, u"0"_s), ProtocolClient::create(4, 3, u"name"_s) });
         client->waitForMessage(isUpdateOf(4));
         client->sendMessages({ message(u"destroy"_s, { { u"varId"_s, 2 } }) });
         const QJsonArray destroyed = client->nextMessages();
@@ -404,25 +440,28 @@ private slots:
         auto client = bootstrapped();
         QVERIFY(client);
         client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s, {}),
-                               ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+            ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
         client->waitForMessage(isUpdateOf(2));
         client->sendMessages({ message(u"unwatch"_s, { { u"varId"_s, 2 } }),
-                               ProtocolClient::update(3, QJsonValue::Null) }, true);
+                                 ProtocolClient::update(3, QJsonValue::Null) },
+            true);
         // Watch again: the full current value (1) arrives, proving the change was held back.
         client->sendMessages({ ProtocolClient::watch(2) });
         const QJsonObject full = client->waitForMessage(isUpdateOf(2));
         QCOMPARE(data(full).value(u"value"_s).toInteger(), 1);
-        QCOMPARE(data(full).value(u"properties"_s).toObject().value(u"path"_s).toString(), u"count"_s);
+        QCOMPARE(
+            data(full).value(u"properties"_s).toObject().value(u"path"_s).toString(), u"count"_s);
     }
 
     void prioritiesOrderTheFrame()
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s, { { u"priority"_s, u"low"_s } }),
-                               ProtocolClient::create(3, 1, u"title"_s),
-                               ProtocolClient::create(4, 1, u"name"_s, { { u"priority"_s, u"high"_s } }),
-                               ProtocolClient::create(5, 1, u"upper()"_s) });
+        client->sendMessages(
+            { ProtocolClient::create(2, 1, u"count"_s, { { u"priority"_s, u"low"_s } }),
+                ProtocolClient::create(3, 1, u"title"_s),
+                ProtocolClient::create(4, 1, u"name"_s, { { u"priority"_s, u"high"_s } }),
+                ProtocolClient::create(5, 1, u"upper()"_s) });
         const QJsonArray messages = client->nextMessages();
         QList<qint64> order;
         for (const QJsonValue& m : messages)
@@ -438,14 +477,17 @@ private slots:
         client->sendMessages({ ProtocolClient::create(2, 1, u"title"_s) });
         client->waitForMessage(isUpdateOf(2));
         client->send(R"({"type":"get","data":{"varIds":[2]}})");
-        const QJsonObject got = client->waitForMessage([](const QJsonObject& m) { return m.value(u"type"_s) == u"get"_s; });
+        const QJsonObject got = client->waitForMessage(
+            [](const QJsonObject& m) { return m.value(u"type"_s) == u"get"_s; });
         const QJsonObject variable = data(got).value(u"variables"_s).toArray().at(0).toObject();
         QCOMPARE(variable.value(u"id"_s).toInteger(), 2);
         QCOMPARE(variable.value(u"value"_s).toString(), u"Protocol"_s);
-        QCOMPARE(variable.value(u"properties"_s).toObject().value(u"path"_s).toString(), u"title"_s);
+        QCOMPARE(
+            variable.value(u"properties"_s).toObject().value(u"path"_s).toString(), u"title"_s);
 
         client->send(R"({"type":"getObjects","data":{"objIds":[2]}})");
-        const QJsonObject objects = client->waitForMessage([](const QJsonObject& m) { return m.value(u"type"_s) == u"getObjects"_s; });
+        const QJsonObject objects = client->waitForMessage(
+            [](const QJsonObject& m) { return m.value(u"type"_s) == u"getObjects"_s; });
         const QJsonObject app = data(objects).value(u"objects"_s).toArray().at(0).toObject();
         QCOMPARE(app.value(u"obj"_s).toInteger(), 2);
         const QJsonObject fields = app.value(u"value"_s).toObject();
@@ -459,7 +501,7 @@ private slots:
             auto client = bootstrapped();
             QVERIFY(client);
             client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s),
-                                   ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+                ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
             client->waitForMessage(isUpdateOf(2));
             client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
             QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 1);
@@ -478,9 +520,10 @@ private slots:
         auto b = bootstrapped();
         QVERIFY(a && b);
         a->sendMessages({ ProtocolClient::create(2, 1, u"title"_s),
-                          ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+            ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
         b->sendMessages({ ProtocolClient::create(2, 1, u"count"_s) });
-        QCOMPARE(data(a->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"Protocol"_s);
+        QCOMPARE(
+            data(a->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"Protocol"_s);
         QCOMPARE(data(b->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 0);
         // A's action changes shared Lua state; B sees it on its own variable 2.
         a->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
@@ -500,7 +543,7 @@ private slots:
         auto b = bootstrapped(other);
         QVERIFY(a && b);
         a->sendMessages({ ProtocolClient::create(2, 1, u"count"_s),
-                          ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+            ProtocolClient::create(3, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
         a->waitForMessage(isUpdateOf(2));
         a->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
         QCOMPARE(data(a->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 1);
@@ -513,7 +556,7 @@ private slots:
         auto client = bootstrapped();
         QVERIFY(client);
         client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s),
-                               ProtocolClient::create(3, 1, u"later()"_s, { { u"access"_s, u"action"_s } }) });
+            ProtocolClient::create(3, 1, u"later()"_s, { { u"access"_s, u"action"_s } }) });
         client->waitForMessage(isUpdateOf(2));
         client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
         // No further client message: the timer's turn pushes the change on its own.
@@ -525,10 +568,13 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"draftName()"_s, { { u"access"_s, u"r"_s } }) });
-        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"(none)"_s);
+        client->sendMessages(
+            { ProtocolClient::create(2, 1, u"draftName()"_s, { { u"access"_s, u"r"_s } }) });
+        QCOMPARE(
+            data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"(none)"_s);
 
-        client->sendMessages({ ProtocolClient::create(3, 1, u"draft"_s, { { u"create"_s, u"Item"_s } }) });
+        client->sendMessages(
+            { ProtocolClient::create(3, 1, u"draft"_s, { { u"create"_s, u"Item"_s } }) });
         const QJsonArray created = client->nextMessages();
         const QJsonObject draft = data(find(created, u"update"_s, 3));
         QVERIFY(draft.value(u"value"_s).toObject().contains(u"obj"_s));
@@ -539,7 +585,8 @@ private slots:
         client->sendMessages({ ProtocolClient::create(4, 3, u"name"_s) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(4))).value(u"value"_s).toString(), u""_s);
         client->sendMessages({ ProtocolClient::update(4, u"typed"_s) }, true);
-        QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"typed"_s);
+        QCOMPARE(
+            data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toString(), u"typed"_s);
     }
 
     // Digest §3.7 / improvement 9: a Lua global T:new(varTable) and a ui.registerWrapper factory
@@ -550,22 +597,26 @@ private slots:
         QVERIFY(client);
         const QJsonObject r { { u"access"_s, u"r"_s } };
         client->sendMessages({
-            ProtocolClient::create(2, 1, u"name"_s, { { u"wrapper"_s, u"Shout"_s }, { u"suffix"_s, u"!"_s } }),
+            ProtocolClient::create(
+                2, 1, u"name"_s, { { u"wrapper"_s, u"Shout"_s }, { u"suffix"_s, u"!"_s } }),
             ProtocolClient::create(3, 2, u"text()"_s, r),
             ProtocolClient::create(4, 2, u"methodStyle()"_s, r),
-            ProtocolClient::create(5, 1, u"title"_s, { { u"wrapper"_s, u"Reverse"_s }, { u"access"_s, u"r"_s } }),
+            ProtocolClient::create(
+                5, 1, u"title"_s, { { u"wrapper"_s, u"Reverse"_s }, { u"access"_s, u"r"_s } }),
             ProtocolClient::create(6, 5, u"reversed()"_s, r),
         });
         const QJsonArray messages = client->nextMessages();
         const QJsonObject shout = data(find(messages, u"update"_s, 2));
-        QVERIFY2(shout.value(u"value"_s).toObject().contains(u"obj"_s), "a wrapped value is the wrapper's ref");
+        QVERIFY2(shout.value(u"value"_s).toObject().contains(u"obj"_s),
+            "a wrapped value is the wrapper's ref");
         QCOMPARE(shout.value(u"properties"_s).toObject().value(u"type"_s).toString(), u"Shout"_s);
         QCOMPARE(data(find(messages, u"update"_s, 3)).value(u"value"_s).toString(), u"!"_s);
         QCOMPARE(data(find(messages, u"update"_s, 4)).value(u"value"_s).toString(), u"!"_s);
         QCOMPARE(data(find(messages, u"update"_s, 6)).value(u"value"_s).toString(), u"locotorP"_s);
 
         // The wrapped value changes: the wrapper sees the new value.
-        client->sendMessages({ ProtocolClient::create(7, 1, u"setName(_)"_s, { { u"access"_s, u"w"_s } }) });
+        client->sendMessages(
+            { ProtocolClient::create(7, 1, u"setName(_)"_s, { { u"access"_s, u"w"_s } }) });
         client->sendMessages({ ProtocolClient::update(7, u"abc"_s) }, true);
         const QJsonArray changed = client->nextMessages();
         QCOMPARE(data(find(changed, u"update"_s, 3)).value(u"value"_s).toString(), u"ABC!"_s);
@@ -580,8 +631,8 @@ private slots:
         QVERIFY(client);
         const QJsonObject action { { u"access"_s, u"action"_s } };
         client->sendMessages({ ProtocolClient::create(2, 1, u"childId"_s),
-                               ProtocolClient::create(3, 1, u"addChild()"_s, action),
-                               ProtocolClient::create(4, 1, u"dropChild()"_s, action) });
+            ProtocolClient::create(3, 1, u"addChild()"_s, action),
+            ProtocolClient::create(4, 1, u"dropChild()"_s, action) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 0);
         client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
         QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), -1);
@@ -589,16 +640,21 @@ private slots:
         client->sendMessages({ ProtocolClient::watch(-1) });
         const QJsonObject child = data(client->waitForMessage(isUpdateOf(-1)));
         QVERIFY(child.value(u"value"_s).toObject().contains(u"obj"_s));
-        client->sendMessages({ message(u"getObjects"_s, { { u"objIds"_s, QJsonArray { child.value(u"value"_s).toObject().value(u"obj"_s) } } }) });
+        client->sendMessages({ message(u"getObjects"_s,
+            { { u"objIds"_s,
+                QJsonArray { child.value(u"value"_s).toObject().value(u"obj"_s) } } }) });
         const QJsonObject objects = client->waitForMessage([](const QJsonObject& m) {
             return m.value(u"type"_s) == u"getObjects"_s || m.value(u"type"_s) == u"objects"_s;
         });
-        QVERIFY2(QJsonDocument(objects).toJson().contains("from Lua"), QJsonDocument(objects).toJson().constData());
+        QVERIFY2(QJsonDocument(objects).toJson().contains("from Lua"),
+            QJsonDocument(objects).toJson().constData());
 
         client->sendMessages({ ProtocolClient::update(4, QJsonValue::Null) }, true);
         QVERIFY(!client->waitForMessage(isDestroyOf(-1)).isEmpty());
         client->sendMessages({ ProtocolClient::update(-1, 5) });
-        QCOMPARE(data(client->waitForMessage(isErrorWith(u"not-found"_s))).value(u"varId"_s).toInteger(), -1);
+        QCOMPARE(
+            data(client->waitForMessage(isErrorWith(u"not-found"_s))).value(u"varId"_s).toInteger(),
+            -1);
     }
 
     // A cleared timer never fires; an interval failing three times in a row stops, each failure
@@ -609,9 +665,9 @@ private slots:
         QVERIFY(client);
         const QJsonObject action { { u"access"_s, u"action"_s } };
         client->sendMessages({ ProtocolClient::create(2, 1, u"count"_s),
-                               ProtocolClient::create(3, 1, u"cancelled()"_s, action),
-                               ProtocolClient::create(4, 1, u"ticks"_s),
-                               ProtocolClient::create(5, 1, u"failing()"_s, action) });
+            ProtocolClient::create(3, 1, u"cancelled()"_s, action),
+            ProtocolClient::create(4, 1, u"ticks"_s),
+            ProtocolClient::create(5, 1, u"failing()"_s, action) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(2))).value(u"value"_s).toInteger(), 0);
         client->sendMessages({ ProtocolClient::update(3, QJsonValue::Null) }, true);
         // The 5 ms timer was cleared; the 20 ms one adds 1.
@@ -642,7 +698,8 @@ private slots:
             bool done = false;
             for (const QJsonValue& m : messages) {
                 const QJsonObject o = m.toObject();
-                QVERIFY2(!isErrorWith(u"lua-error"_s)(o), "the interval stopped after three failures");
+                QVERIFY2(
+                    !isErrorWith(u"lua-error"_s)(o), "the interval stopped after three failures");
                 if (isUpdateOf(4)(o))
                     ticks.append(data(o).value(u"value"_s).toInteger());
                 done = done || (isUpdateOf(2)(o) && data(o).value(u"value"_s).toInteger() == 2);
@@ -704,7 +761,8 @@ private slots:
         QCOMPARE(batched.size(), 2); // both frames' changes in one frame
         QCOMPARE(client.pendingFrames(), 0u);
 
-        client.sendMessages({ ProtocolClient::create(4, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
+        client.sendMessages(
+            { ProtocolClient::create(4, 1, u"increment()"_s, { { u"access"_s, u"action"_s } }) });
         client.nextMessages(); // nothing to send for an action, but wait out any frame
         timer.restart();
         client.sendMessages({ ProtocolClient::update(4, QJsonValue::Null) }, true);
@@ -738,7 +796,8 @@ private slots:
     {
         auto client = bootstrapped();
         QVERIFY(client);
-        client->sendMessages({ ProtocolClient::create(2, 1, u"title"_s, { { u"access"_s, u"r"_s } }) });
+        client->sendMessages(
+            { ProtocolClient::create(2, 1, u"title"_s, { { u"access"_s, u"r"_s } }) });
         client->waitForMessage(isUpdateOf(2));
         const auto result = m_server->get(u"/"_s + m_session + u"/variables.json"_s);
         QCOMPARE(result.status, 200);

@@ -11,24 +11,18 @@
 
 #include "session/Console.h"
 #include "session/Session.h"
+#include "support/ProtocolMatchers.h"
 #include "support/ServerFixture.h"
 #include "support/TestSupport.h"
 
 using namespace Qt::StringLiterals;
 using lunette::SessionManager;
+using lunette::test::isUpdateOf;
 using lunette::test::ProtocolClient;
 using lunette::test::ServerFixture;
 using Snapshot = lunette::SessionService::VariablesSnapshot;
 
 namespace {
-
-auto isUpdateOf(qint64 varId)
-{
-    return [varId](const QJsonObject& m) {
-        return m.value(u"type"_s) == u"update"_s
-            && m.value(u"data"_s).toObject().value(u"varId"_s).toInteger() == varId;
-    };
-}
 
 auto isErrorOf(qint64 varId)
 {
