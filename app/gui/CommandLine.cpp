@@ -44,7 +44,10 @@ QStringList withoutQtOptions(const QStringList& arguments)
 
 CommandLine CommandLine::parse(const QStringList& givenArguments)
 {
-    const QStringList arguments = withoutQtOptions(givenArguments);
+    // `lunette eval …` starts no GUI, so Qt's options mean nothing there (and --session is ours).
+    const QStringList arguments = givenArguments.value(1) == u"eval"_s
+        ? givenArguments
+        : withoutQtOptions(givenArguments);
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"Runs a Lunette site: a folder of Lua presenters (lua/) and HTML view templates "
@@ -78,12 +81,25 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         u"list-bundle"_s, u"List the site files inside a bundle."_s, u"FILE"_s);
     const QCommandLineOption extractOption(u"extract-bundle"_s,
         u"Unpack the site inside a bundle into DIR (the positional argument)."_s, u"FILE"_s);
-    parser.addOptions({ port, noHotload, player, inspect, selfTest, formatOption, outputOption,
-        devtoolsOption, listOption, extractOption });
+    const QCommandLineOption urlOption(u"url"_s,
+        u"With `eval`: the running server's URL as printed, with its ?token= (default: the most "
+        "recently started Lunette of this user)."_s,
+        u"URL"_s);
+    const QCommandLineOption tokenOption(
+        u"token"_s, u"With `eval`: the server's token, when --url has none."_s, u"TOKEN"_s);
+    const QCommandLineOption sessionOption(u"session"_s,
+        u"With `eval`: the session to run the code in (default: the most recently active one)."_s,
+        u"ID"_s);
+    const QCommandLineOption jsonOption(
+        u"json"_s, u"With `eval`: print the API's JSON reply as it is."_s);
+    parser.addOptions(
+        { port, noHotload, player, inspect, selfTest, formatOption, outputOption, devtoolsOption,
+            listOption, extractOption, urlOption, tokenOption, sessionOption, jsonOption });
     parser.addPositionalArgument(u"site"_s,
         u"The site folder to open. `lunette types SITE` writes LuaLS stubs (.lunette/meta, "
-        ".luarc.json) into SITE instead."_s,
-        u"[SITE | types SITE | package SITE]"_s);
+        ".luarc.json) into SITE instead. `lunette eval [CODE]` runs CODE (or standard input) in "
+        "a session of a running Lunette and prints what it printed and returned."_s,
+        u"[SITE | types SITE | package SITE | eval [CODE]]"_s);
 
     CommandLine result;
     auto fail = [&](const QString& message) {
@@ -133,6 +149,19 @@ CommandLine CommandLine::parse(const QStringList& givenArguments)
         result.packageWithDevtools = parser.isSet(devtoolsOption);
         if (result.packageWithDevtools && *format != lunette::package::Format::Portable)
             return fail(u"--with-devtools is for --format portable"_s);
+        return result;
+    }
+    if (positional.value(0) == u"eval"_s) {
+        if (positional.size() > 2)
+            return fail(u"usage: lunette eval [--url URL] [--session ID] [CODE] (quote the code; "
+                        "without CODE it is read from standard input)"_s);
+        result.eval = true;
+        result.evalFromStdin = positional.size() == 1;
+        result.evalRequest.code = positional.value(1);
+        result.evalRequest.url = parser.value(urlOption);
+        result.evalRequest.token = parser.value(tokenOption);
+        result.evalRequest.session = parser.value(sessionOption);
+        result.evalRequest.json = parser.isSet(jsonOption);
         return result;
     }
     if (positional.value(0) == u"types"_s) {

@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include "MainWindow.h"
+#include "host/RemoteEval.h"
 #include "package/Packager.h"
 
 struct CommandLine
@@ -20,6 +21,11 @@ struct CommandLine
     lunette::package::Format packageFormat = lunette::package::Format::Bundle;
     QString packageOutput; // "" = named after the site, in the current folder
     bool packageWithDevtools = false;
+    // `lunette eval [--url URL] [--token T] [--session ID] [--json] [CODE]`: run CODE (standard
+    // input when evalFromStdin) in a running instance's session and exit (RemoteEval.h).
+    bool eval = false;
+    bool evalFromStdin = false;
+    lunette::remote::EvalRequest evalRequest;
     // --self-test: run, report once the page has rendered, quit (SelfTest.h).
     bool selfTest = false;
     // `--list-bundle FILE`, `--extract-bundle FILE DIR`: inspect a bundle and exit.

@@ -9,6 +9,7 @@
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStandardPaths>
 
@@ -82,6 +83,22 @@ int main(int argc, char* argv[])
         return command.exitCode;
     }
 
+    if (command.eval) {
+        QCoreApplication app(argc, argv);
+        if (command.evalFromStdin) {
+            QFile in;
+            if (!in.open(stdin, QIODevice::ReadOnly)) {
+                std::fputs("lunette eval: cannot read standard input\n", stderr);
+                return 1;
+            }
+            command.evalRequest.code = QString::fromUtf8(in.readAll());
+        }
+        const auto report = lunette::remote::evaluate(command.evalRequest);
+        std::fputs(report.out.toUtf8().constData(), stdout);
+        if (!report.err.isEmpty())
+            std::fprintf(stderr, "lunette eval: %s", report.err.toUtf8().constData());
+        return report.exitCode;
+    }
     if (!command.listBundle.isEmpty()) {
         const auto listed = lunette::package::listBundle(command.listBundle);
         if (!listed) {

@@ -231,6 +231,7 @@ int main(int argc, char* argv[])
     options.server.port = static_cast<quint16>(port);
     options.server.token = parser.value(tokenOption);
     options.hotload = parser.isSet(hotloadOption);
+    options.advertise = true; // for `lunette eval` (engine/host/Instances.h)
     auto started = lunette::SiteHost::start(site->root(), options);
     if (!started)
         return fail(kExitListen, started.error());

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include "Instances.h"
 #include "hotload/FileWatcher.h"
 #include "hotload/HotLoader.h"
 #include "lua/LuaExecutor.h"
@@ -34,6 +35,18 @@ Expected<std::unique_ptr<SiteHost>, QString> SiteHost::start(
         return unexpected(started.error());
     if (options.hotload)
         host->startHotload();
+    if (options.advertise) {
+        instances::Instance self;
+        self.origin = host->m_server->origin();
+        self.token = host->m_server->token();
+        self.site = host->m_site->root();
+        self.name = host->m_site->name();
+        // Not being findable is no reason not to run: `lunette eval --url` still works.
+        if (auto written = instances::advertise(self); written)
+            host->m_instanceFile = *written;
+        else
+            qWarning("lunette: %s", qUtf8Printable(written.error()));
+    }
     return host;
 }
 
@@ -53,6 +66,35 @@ void SiteHost::startHotload()
     m_watcher->watchDirectory(u"apps"_s, true, { u"*.lua"_s, u"*.html"_s });
     m_watcher->watchDirectory(u"viewdefs"_s, true, { u"*.html"_s });
     m_watcher->watchDirectory(u"html"_s, true, { u"*"_s });
+
+    // What GET /api/site reports: live editing is on, and how the last reload went.
+    SiteServer* server = m_server.get();
+    const auto record = [server](const QString& key, bool ok, const QString& message = {},
+                            const QString& location = {}, const QString& traceback = {}) {
+        HotReloadState state = server->hotReloadState();
+        state.last = HotReloadState::Reload { key, ok, message, location, traceback,
+            QDateTime::currentDateTimeUtc() };
+        server->setHotReloadState(state);
+    };
+    QObject::connect(loader, &HotLoader::luaReloaded, loader,
+        [record](const QString& key, int) { record(key, true); });
+    QObject::connect(loader, &HotLoader::luaReloadFailed, loader,
+        [record](const QString& key, const QString& message, const QString& location,
+            const QString& traceback) { record(key, false, message, location, traceback); });
+    QObject::connect(loader, &HotLoader::viewdefReloaded, loader,
+        [record](const QString& key) { record(key, true); });
+    QObject::connect(loader, &HotLoader::pageFileChanged, loader,
+        [record](const QString& key) { record(key, true); });
+    setHotReloadEnabled(true);
+}
+
+void SiteHost::setHotReloadEnabled(bool on)
+{
+    if (!m_server)
+        return;
+    HotReloadState state = m_server->hotReloadState();
+    state.enabled = on;
+    m_server->setHotReloadState(state);
 }
 
 void SiteHost::setHotload(bool on)
@@ -73,10 +115,12 @@ void SiteHost::stopHotload()
     if (m_hotLoader && m_executor)
         m_executor->execute([] {});
     m_hotLoader.reset();
+    setHotReloadEnabled(false);
 }
 
 SiteHost::~SiteHost()
 {
+    instances::withdraw(m_instanceFile);
     stopHotload();
     if (m_server)
         m_server->stop();

@@ -36,6 +36,9 @@ public:
         // Live editing (HOTLOAD.md): watch lua/, apps/, viewdefs/ and html/ and reload what
         // changes. The watcher lives on the thread that calls start().
         bool hotload = false;
+        // Advertise this instance to `lunette eval` (Instances.h): a private file with the URL
+        // and the token in the user's runtime folder while the host runs.
+        bool advertise = false;
     };
 
     static Expected<std::unique_ptr<SiteHost>, QString> start(
@@ -73,6 +76,7 @@ private:
     SiteHost() = default;
     void startHotload();
     void stopHotload();
+    void setHotReloadEnabled(bool on); // in the server's HotReloadState
 
     std::shared_ptr<const Site> m_site;
     std::unique_ptr<LuaExecutor> m_executor;
@@ -80,6 +84,7 @@ private:
     std::unique_ptr<SiteServer> m_server;
     std::unique_ptr<HotLoader> m_hotLoader;
     std::unique_ptr<FileWatcher> m_watcher;
+    QString m_instanceFile; // advertised (Instances.h); removed when the host goes
 };
 
 } // namespace lunette

@@ -99,7 +99,7 @@ Authorizer::Decision Authorizer::check(const Request& request) const
     }
     decision.tokenFromQuery = fromQuery;
 
-    if (request.webSocket) {
+    if (request.webSocket || (request.refuseForeignOrigin && request.hasOrigin)) {
         const QByteArray expected = "http://" + request.hosts.constFirst().trimmed().toLower();
         if (!request.hasOrigin || request.origin.trimmed().toLower() != expected) {
             decision.verdict = Verdict::BadOrigin;

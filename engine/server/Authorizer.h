@@ -7,7 +7,8 @@
 //    parameter `token` (compared in constant time);
 //  * a `Host` header naming the server by a loopback name with its port (127.0.0.1, localhost,
 //    [::1], and the listen address when it is not a loopback one) — defeats DNS rebinding;
-//  * on a WebSocket, an `Origin` equal to "http://" + that Host; a missing Origin is refused.
+//  * on a WebSocket, an `Origin` equal to "http://" + that Host; a missing Origin is refused;
+//  * on a REST API request, the same Origin when the request has one.
 
 #include <QByteArray>
 #include <QByteArrayList>
@@ -28,6 +29,8 @@ public:
         bool hasQueryToken = false;
         QByteArray queryToken; // percent-decoded
         bool webSocket = false;
+        // HTTP (the REST API): an Origin, when there is one, must be the server's own.
+        bool refuseForeignOrigin = false;
         bool hasOrigin = false;
         QByteArray origin;
     };

@@ -8,16 +8,32 @@
 // executor); results come back through callbacks, which run on the executor thread — the caller
 // marshals them to its own thread.
 
+#include <chrono>
 #include <functional>
+#include <vector>
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
+#include <QStringView>
 #include <QtGlobal>
 
 namespace lunette {
 
 // One WebSocket connection, numbered by the server (never reused within a process).
 using ConnectionId = quint64;
+
+// Whether text has the form of a session id: 32 lowercase hex characters.
+inline bool isSessionId(QStringView text)
+{
+    if (text.size() != 32)
+        return false;
+    for (const QChar c : text) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
 
 // Implemented by the server. Thread-safe: called from the executor thread.
 class ConnectionSink
@@ -73,6 +89,58 @@ public:
     virtual void variables(
         const QString& sessionId, std::function<void(const VariablesSnapshot&)> done)
         = 0;
+
+    // ---- control (the REST API under /api/, the Sessions dock) ----
+
+    // One live session.
+    struct SessionInfo
+    {
+        QString id;
+        int connections = 0;
+        std::chrono::steady_clock::time_point created, lastActivity;
+        int variableCount = 0;
+    };
+    // Every live session, in creation order; done runs on the executor (or at once, with an empty
+    // list, when the executor has shut down).
+    virtual void sessionInfos(std::function<void(std::vector<SessionInfo>)> done) = 0;
+
+    // The result of running code in a session (console semantics, see engine/session/Console.h).
+    struct Evaluation
+    {
+        enum class Status
+        {
+            Ok,
+            SyntaxError, // the code does not compile (error holds the message)
+            Error, // it failed while running (error and traceback)
+            NotFound, // no such session
+            Ended, // the session ended while the code was waiting
+        };
+        Status status = Status::Ok;
+        QByteArray values = QByteArrayLiteral("[]"); // the results as a JSON array
+        QStringList shown; // the results as the console shows them (tostring)
+        QStringList output; // print() lines written while the code ran
+        QString error;
+        QString traceback;
+    };
+    // Run code as a turn of the session, so what it changes reaches the session's pages. done is
+    // called once, on the executor thread: when the code has finished, also when it waited
+    // (time.sleep, http…) first, or with Ended when the session ended during the wait.
+    virtual void evaluate(
+        const QString& sessionId, const QString& code, std::function<void(const Evaluation&)> done)
+        = 0;
+
+    // Re-run the session's entry script as a hot reload does (HOTLOAD.md: the state is kept;
+    // prototypes are updated). found = false: no such session; error empty: it worked.
+    struct Outcome
+    {
+        bool found = false;
+        QString error;
+        QString traceback;
+    };
+    virtual void reloadSession(const QString& sessionId, std::function<void(const Outcome&)> done)
+        = 0;
+    // End the session now (its pages are closed with 1001). done(found) on the executor.
+    virtual void endSession(const QString& sessionId, std::function<void(bool found)> done) = 0;
 };
 
 } // namespace lunette

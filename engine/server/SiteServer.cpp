@@ -32,7 +32,9 @@
 #include <QUrlQuery>
 #include <QWebSocket>
 
+#include "server/ApiRoutes.h"
 #include "server/Authorizer.h"
+#include "server/HttpReply.h"
 #include "site/MimeTypes.h"
 #include "site/Site.h"
 
@@ -54,7 +56,7 @@ constexpr int kRefusedAbortMs = 2000;
 
 constexpr QLatin1StringView kResourceRoot(":/lunette/web");
 
-using Status = QHttpServerResponder::StatusCode;
+using Status = HttpStatus;
 using HeaderPairs = QList<QPair<QByteArray, QByteArray>>;
 
 // Process-wide: SessionService.h promises ids are never reused within a process.
@@ -68,35 +70,13 @@ QString randomToken()
     return QString::fromLatin1(bytes.toHex());
 }
 
-bool isSessionId(QStringView text)
-{
-    if (text.size() != 32)
-        return false;
-    for (const QChar c : text) {
-        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
-            return false;
-    }
-    return true;
-}
-
 QByteArray sessionCookie(const QString& sessionId)
 {
     // Readable by the page's script (no HttpOnly): the client finds its session id in it.
     return "ui-session=" + sessionId.toLatin1() + "; Path=/; SameSite=Lax";
 }
 
-struct Reply
-{
-    Status status = Status::Ok;
-    QByteArray contentType;
-    QByteArray body;
-    std::vector<std::pair<QByteArray, QByteArray>> headers;
-};
-
-Reply textReply(Status status, const QByteArray& text)
-{
-    return Reply { status, QByteArrayLiteral("text/plain; charset=utf-8"), text + '\n', {} };
-}
+using Reply = HttpReply;
 
 QByteArray htmlPage(const QString& title, const QString& body)
 {
@@ -159,10 +139,12 @@ void writeReply(
 }
 
 // What the Authorizer needs, from a list of raw headers and the request URL.
-Authorizer::Request authRequest(const HeaderPairs& headers, const QUrl& url, bool webSocket)
+Authorizer::Request authRequest(
+    const HeaderPairs& headers, const QUrl& url, bool webSocket, bool refuseForeignOrigin = false)
 {
     Authorizer::Request request;
     request.webSocket = webSocket;
+    request.refuseForeignOrigin = refuseForeignOrigin;
     for (const auto& [name, value] : headers) {
         const QByteArray lower = name.toLower();
         if (lower == "host") {
@@ -393,17 +375,38 @@ struct PendingReply
 
 } // namespace
 
+// The hot reload state, written by the host's thread, read by the server thread.
+class SiteServer::HotReloadBox final
+{
+public:
+    HotReloadState get() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_state;
+    }
+    void set(const HotReloadState& state)
+    {
+        std::lock_guard lock(m_mutex);
+        m_state = state;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    HotReloadState m_state;
+};
+
 // Everything that lives on the server thread: the HTTP server, the WebSockets, the routes.
 class SiteServer::Core final : public QObject
 {
 public:
     Core(std::shared_ptr<const Site> site, SessionService& service, const Options& options,
-        const QString& token, std::shared_ptr<Gate> gate)
+        const QString& token, std::shared_ptr<Gate> gate, std::shared_ptr<HotReloadBox> hotReload)
         : m_site(std::move(site))
         , m_service(service)
         , m_options(options)
         , m_token(token.toUtf8())
         , m_gate(std::move(gate))
+        , m_hotReload(std::move(hotReload))
     {
     }
 
@@ -416,6 +419,8 @@ public:
 private:
     void handleRequest(
         const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder);
+    void handleApi(const QHttpServerRequest& request, QTcpSocket* socket,
+        QHttpServerResponder&& responder, QStringView path);
     void createSession(std::shared_ptr<PendingReply> pending);
     void sendVariables(const QString& sessionId, std::shared_ptr<PendingReply> pending);
     void finishCreate(PendingReply& pending, const SessionService::Created& created);
@@ -438,7 +443,9 @@ private:
     const Options m_options;
     const QByteArray m_token;
     std::shared_ptr<Gate> m_gate;
+    std::shared_ptr<HotReloadBox> m_hotReload;
     std::optional<Authorizer> m_auth; // built once the port is known
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
     HttpServer* m_http = nullptr;
     std::map<ConnectionId, QWebSocket*> m_sockets;
     // The session of each open WebSocket (maxConnectionsPerSession).
@@ -616,6 +623,11 @@ void SiteServer::Core::handleRequest(
     const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder)
 {
     const QUrl url = request.url();
+    const QString path = url.path(QUrl::FullyEncoded);
+    if (path == u"/api"_s || path.startsWith(u"/api/"_s)) {
+        handleApi(request, socket, std::move(responder), QStringView(path).mid(4));
+        return;
+    }
     const bool head = request.method() == QHttpServerRequest::Method::Head;
     const Authorizer::Decision decision = m_auth->check(authRequest(request.headers(), url, false));
     if (!decision.allowed()) {
@@ -633,7 +645,6 @@ void SiteServer::Core::handleRequest(
         return;
     }
 
-    const QString path = url.path(QUrl::FullyEncoded);
     if (path == u"/"_s) {
         createSession(std::make_shared<PendingReply>(
             PendingReply { std::move(responder), socket, head, tokenCookie }));
@@ -667,6 +678,80 @@ void SiteServer::Core::handleRequest(
         reply = staticReply(path);
     }
     writeReply(responder, reply, head, tokenCookie);
+}
+
+void SiteServer::Core::handleApi(const QHttpServerRequest& request, QTcpSocket* socket,
+    QHttpServerResponder&& responder, QStringView path)
+{
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
+    // A foreign Origin is refused on every API route, not only the state-changing ones; a missing
+    // Origin (curl, lunette eval) is fine. No token cookie is ever set from here.
+    const Authorizer::Decision decision
+        = m_auth->check(authRequest(request.headers(), request.url(), false, true));
+    if (!decision.allowed()) {
+        writeReply(responder, api::refused(decision.verdict), head, {});
+        return;
+    }
+    auto routed = api::route(request.method(), path);
+    if (!routed) {
+        writeReply(responder, routed.error(), head, {});
+        return;
+    }
+    auto pending
+        = std::make_shared<PendingReply>(PendingReply { std::move(responder), socket, head, {} });
+    // Builds the reply on the server thread from what the session layer gave back.
+    const auto later = [gate = m_gate, pending](std::function<Reply()> build) {
+        gate->post([pending, build = std::move(build)](Core&) {
+            if (!pending->clientGone())
+                writeReply(pending->responder, build(), pending->head, {});
+        });
+    };
+    const QString& id = routed->sessionId;
+    switch (routed->route) {
+    case api::Route::Health:
+        m_service.sessionInfos([later, site = m_site, started = m_started](
+                                   std::vector<SessionService::SessionInfo> infos) {
+            const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::steady_clock::now() - started);
+            later([site, count = infos.size(), uptime] {
+                return api::healthReply(*site, count, uptime);
+            });
+        });
+        return;
+    case api::Route::Site:
+        later([site = m_site, box = m_hotReload] { return api::siteReply(*site, box->get()); });
+        return;
+    case api::Route::Sessions:
+        m_service.sessionInfos([later](std::vector<SessionService::SessionInfo> infos) {
+            later([infos = std::move(infos)] { return api::sessionsReply(infos); });
+        });
+        return;
+    case api::Route::SessionVariables:
+        m_service.variables(id, [later](const SessionService::VariablesSnapshot& snapshot) {
+            later([snapshot] { return api::variablesReply(snapshot); });
+        });
+        return;
+    case api::Route::SessionEval: {
+        auto code = api::evalCode(request.body());
+        if (!code) {
+            later([reply = code.error()] { return reply; });
+            return;
+        }
+        m_service.evaluate(id, *code, [later](const SessionService::Evaluation& evaluation) {
+            later([evaluation] { return api::evaluationReply(evaluation); });
+        });
+        return;
+    }
+    case api::Route::SessionReload:
+        m_service.reloadSession(id, [later](const SessionService::Outcome& outcome) {
+            later([outcome] { return api::reloadReply(outcome); });
+        });
+        return;
+    case api::Route::SessionDelete:
+        m_service.endSession(
+            id, [later](bool found) { later([found] { return api::endReply(found); }); });
+        return;
+    }
 }
 
 void SiteServer::Core::createSession(std::shared_ptr<PendingReply> pending)
@@ -945,6 +1030,7 @@ SiteServer::SiteServer(std::shared_ptr<const Site> site, SessionService& service
     , m_options(std::move(options))
     , m_token(m_options.token.isEmpty() ? randomToken() : m_options.token)
     , m_gate(std::make_shared<Gate>())
+    , m_hotReload(std::make_shared<HotReloadBox>())
 {
     Q_ASSERT(m_site);
     m_service.setConnectionSink(this);
@@ -973,7 +1059,7 @@ Expected<void, QString> SiteServer::start()
     auto* context = new Context(m_gate);
     context->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, context, &QObject::deleteLater);
-    auto* core = new Core(m_site, m_service, m_options, m_token, m_gate);
+    auto* core = new Core(m_site, m_service, m_options, m_token, m_gate, m_hotReload);
     core->moveToThread(m_thread.get());
     m_gate->open(context, core);
     m_thread->start();
@@ -1042,6 +1128,16 @@ QUrl SiteServer::url() const
     QUrl url(origin() + u"/"_s);
     url.setQuery(u"token="_s + m_token);
     return url;
+}
+
+void SiteServer::setHotReloadState(const HotReloadState& state)
+{
+    m_hotReload->set(state);
+}
+
+HotReloadState SiteServer::hotReloadState() const
+{
+    return m_hotReload->get();
 }
 
 void SiteServer::sendFrame(ConnectionId id, const QByteArray& frame)

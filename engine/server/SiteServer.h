@@ -31,6 +31,7 @@
 #include <QUrl>
 
 #include "lua/Expected.h"
+#include "server/ApiRoutes.h"
 #include "server/SessionService.h"
 
 class QTcpSocket;
@@ -106,6 +107,10 @@ public:
     // The server's own origin, http://127.0.0.1:PORT (what a page's WebSocket sends as Origin).
     QString origin() const;
 
+    // What GET /api/site reports about live editing (the host keeps it current). Thread-safe.
+    void setHotReloadState(const HotReloadState& state);
+    HotReloadState hotReloadState() const;
+
     // ConnectionSink (called from the executor thread; thread-safe).
     void sendFrame(ConnectionId id, const QByteArray& frame) override;
     void closeConnection(ConnectionId id, quint16 code, const QString& reason) override;
@@ -114,6 +119,7 @@ private:
     class Context;
     class Core;
     class Gate;
+    class HotReloadBox;
 
     QString hostForUrls() const;
     void finish(); // shuts the Core down on its thread, then joins the thread
@@ -127,6 +133,7 @@ private:
     // The way into the server thread. Shared with callbacks handed to the session layer, which
     // may come back after the server has stopped (they are then dropped).
     std::shared_ptr<Gate> m_gate;
+    std::shared_ptr<HotReloadBox> m_hotReload; // shared with the server thread
 };
 
 } // namespace lunette

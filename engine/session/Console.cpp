@@ -6,9 +6,11 @@
 #include <QRegularExpression>
 
 #include "Session.h"
+#include "lua/LuaJson.h"
 #include "lua/LuaRuntime.h"
 #include "lua/LuaStackGuard.h"
 #include "lua/LuaState.h"
+#include "protocol/Message.h"
 #include "runtime/TaskRunner.h"
 
 using namespace Qt::StringLiterals;
@@ -50,6 +52,7 @@ bool showResults(LuaState& lua, int base, ConsoleReply* reply)
 {
     lua_State* L = lua.state();
     QStringList values;
+    QByteArray json = "[";
     const int count = lua_gettop(L) - base;
     for (int i = 1; i <= count; ++i) {
         lua_pushcfunction(L, toDisplay);
@@ -62,9 +65,15 @@ bool showResults(LuaState& lua, int base, ConsoleReply* reply)
             return false;
         }
         values.append(lua::toQString(L, -1));
+        auto encoded = LuaJson::encode(L, base + i);
+        if (i > 1)
+            json += ',';
+        json += encoded ? *encoded : protocol::jsonString(values.constLast().toUtf8());
         lua_pop(L, 1);
     }
     reply->results = values.join(u'\t');
+    reply->shown = values;
+    reply->valuesJson = json + ']';
     return true;
 }
 
@@ -88,8 +97,7 @@ void evaluateInConsole(
         if (auto compiled = compile(lua, input, &incomplete); !compiled) {
             reply.status
                 = incomplete ? ConsoleReply::Status::Incomplete : ConsoleReply::Status::Error;
-            if (!incomplete)
-                reply.error = compiled.error().message;
+            reply.error = compiled.error().message;
             return;
         }
         // As a task (it may wait); its end, if later, comes to the completion.

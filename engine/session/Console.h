@@ -29,8 +29,12 @@ struct ConsoleReply
     };
     Status status = Status::Ok;
     QString results; // the values, tab-separated; "" when there are none
+    QStringList shown; // the same values one by one
+    // The values as a JSON array: each as json.encode writes it, or, when it has no JSON form (a
+    // function, a cycle, a userdata), its tostring() text as a JSON string.
+    QByteArray valuesJson = QByteArrayLiteral("[]");
     QStringList output; // print() lines written during the evaluation
-    QString error; // "console:1: message" (Error)
+    QString error; // "console:1: message" (Error; for Incomplete, the compiler's complaint)
     QString traceback; // "stack traceback:\n…" for runtime errors
 };
 

@@ -49,7 +49,7 @@ public:
     struct Options
     {
         LuaState::Options lua;
-        std::chrono::milliseconds debounce {10};
+        std::chrono::milliseconds debounce { 10 };
     };
     // Levels of log lines: ui.log levels 1, 2, … are detail (debug); the log module adds
     // warnings and errors below 0.
@@ -64,7 +64,7 @@ public:
     using Logger = std::function<void(const QString& sessionId, int level, const QString& text)>;
 
     Session(QString id, QString vendedId, std::shared_ptr<const Site> site,
-            std::shared_ptr<ViewdefStore> viewdefs, ConnectionSink* sink, const Options& options);
+        std::shared_ptr<ViewdefStore> viewdefs, ConnectionSink* sink, const Options& options);
     ~Session();
 
     Session(const Session&) = delete;
@@ -89,6 +89,9 @@ public:
     std::size_t connectionCount() const { return m_connections.size(); }
     std::vector<ConnectionId> connectionIds() const;
     std::chrono::steady_clock::time_point lastActivity() const { return m_lastActivity; }
+    // Something used the session from outside its pages (the REST API): it counts as activity,
+    // for the idle timeout too.
+    void markActive() { m_lastActivity = std::chrono::steady_clock::now(); }
     std::chrono::steady_clock::time_point createdAt() const { return m_createdAt; }
 
     // ---- turns ----
@@ -159,7 +162,7 @@ private:
     void queue(ConnectionId connection, QByteArray message);
     void reportTaskError(quint64 schedulerSeq, const QString& origin, const LuaError& error);
     void queueError(ConnectionId connection, std::optional<qint64> varId, QByteArrayView code,
-                    const QString& description, const QString& traceback = {});
+        const QString& description, const QString& traceback = {});
     void queueViewdefs();
     void finishTurn(bool userEvent);
     void fireTimer(qint64 handle);

@@ -1,11 +1,14 @@
 #include "SessionManager.h"
 
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include "Console.h"
 #include "lua/LuaExecutor.h"
 #include "site/Site.h"
 #include "site/ViewdefStore.h"
@@ -230,6 +233,128 @@ void SessionManager::sessionInfos(std::function<void(std::vector<SessionInfo>)> 
     });
     if (!queued)
         done({});
+}
+
+namespace {
+
+// Answers an evaluation exactly once: with the result, or, if the code's wait is dropped without
+// ending (its session was destroyed), with Ended when the last copy of the callback goes.
+class EvaluationAnswer final
+{
+public:
+    using Done = std::function<void(const SessionService::Evaluation&)>;
+    explicit EvaluationAnswer(Done done) : m_done(std::move(done)) { }
+    ~EvaluationAnswer()
+    {
+        if (m_done) {
+            SessionService::Evaluation ended;
+            ended.status = SessionService::Evaluation::Status::Ended;
+            ended.error = u"the session ended before the code finished"_s;
+            m_done(ended);
+        }
+    }
+    EvaluationAnswer(const EvaluationAnswer&) = delete;
+    EvaluationAnswer& operator=(const EvaluationAnswer&) = delete;
+
+    void answer(const SessionService::Evaluation& evaluation)
+    {
+        if (Done done = std::exchange(m_done, nullptr))
+            done(evaluation);
+    }
+
+private:
+    Done m_done;
+};
+
+SessionService::Evaluation toEvaluation(const ConsoleReply& reply)
+{
+    using Status = SessionService::Evaluation::Status;
+    SessionService::Evaluation evaluation;
+    switch (reply.status) {
+    case ConsoleReply::Status::Ok:
+    case ConsoleReply::Status::Waiting:
+        evaluation.status = Status::Ok;
+        break;
+    case ConsoleReply::Status::Incomplete:
+        evaluation.status = Status::SyntaxError;
+        break;
+    case ConsoleReply::Status::Error:
+        // A compile error has no traceback; a runtime one always has.
+        evaluation.status = reply.traceback.isEmpty() ? Status::SyntaxError : Status::Error;
+        break;
+    }
+    evaluation.values = reply.valuesJson;
+    evaluation.shown = reply.shown;
+    evaluation.output = reply.output;
+    evaluation.error = reply.error;
+    evaluation.traceback = reply.traceback;
+    return evaluation;
+}
+
+} // namespace
+
+void SessionManager::evaluate(
+    const QString& sessionId, const QString& code, std::function<void(const Evaluation&)> done)
+{
+    auto answer = std::make_shared<EvaluationAnswer>(std::move(done));
+    withSession(sessionId, [answer, code](Session* session) {
+        if (!session) {
+            Evaluation missing;
+            missing.status = Evaluation::Status::NotFound;
+            missing.error = u"no such session"_s;
+            answer->answer(missing);
+            return;
+        }
+        session->markActive();
+        // Output printed before a wait comes with the first reply; keep it for the final one.
+        auto earlier = std::make_shared<QStringList>();
+        evaluateInConsole(*session, code, [answer, earlier](const ConsoleReply& reply) {
+            if (reply.status == ConsoleReply::Status::Waiting) {
+                *earlier = reply.output;
+                return;
+            }
+            Evaluation evaluation = toEvaluation(reply);
+            evaluation.output = *earlier + evaluation.output;
+            answer->answer(evaluation);
+        });
+    });
+}
+
+void SessionManager::reloadSession(
+    const QString& sessionId, std::function<void(const Outcome&)> done)
+{
+    withSession(sessionId, [this, done = std::move(done)](Session* session) {
+        Outcome outcome;
+        if (!session) {
+            done(outcome);
+            return;
+        }
+        outcome.found = true;
+        session->markActive();
+        std::optional<LuaError> failure;
+        const auto turn = session->runTurn(
+            [&] {
+                if (auto reloaded = session->reloadFile(m_site->manifest().entry); !reloaded)
+                    failure = reloaded.error();
+            },
+            true);
+        if (!turn && !failure)
+            failure = turn.error();
+        if (failure) {
+            outcome.error = failure->message;
+            outcome.traceback = failure->traceback;
+        }
+        done(outcome);
+    });
+}
+
+void SessionManager::endSession(const QString& sessionId, std::function<void(bool found)> done)
+{
+    m_executor.post([this, sessionId, done = std::move(done)] {
+        const bool found = m_sessions.count(sessionId) > 0;
+        destroyOnExecutor(sessionId, 1001, u"session ended"_s);
+        done(found);
+    });
 }
 
 void SessionManager::withSession(const QString& sessionId, std::function<void(Session*)> fn)

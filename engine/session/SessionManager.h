@@ -41,15 +41,6 @@ public:
         // Live sessions at most; creating one more fails with Created::busy. 0 = unlimited.
         std::size_t maxSessions = 1000;
     };
-    // What the Sessions dock shows of one session.
-    struct SessionInfo
-    {
-        QString id;
-        int connections = 0;
-        std::chrono::steady_clock::time_point created, lastActivity;
-        int variableCount = 0;
-    };
-
     SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site, Options options);
     SessionManager(LuaExecutor& executor, std::shared_ptr<const Site> site)
         : SessionManager(executor, std::move(site), Options {})
@@ -73,9 +64,11 @@ public:
     void withSession(const QString& sessionId, std::function<void(Session*)> fn);
     // Run fn on the executor with every live session (in id order), then done() there.
     void forEachSession(std::function<void(Session&)> fn, std::function<void()> done = {});
-    // Every live session, in creation order. Runs on the executor and calls done there (or at once
-    // with an empty list when the executor has shut down).
-    void sessionInfos(std::function<void(std::vector<SessionInfo>)> done);
+    void sessionInfos(std::function<void(std::vector<SessionInfo>)> done) override;
+    void evaluate(const QString& sessionId, const QString& code,
+        std::function<void(const Evaluation&)> done) override;
+    void reloadSession(const QString& sessionId, std::function<void(const Outcome&)> done) override;
+    void endSession(const QString& sessionId, std::function<void(bool found)> done) override;
     // The variable browser's data, built only when the session's variables may have changed since
     // knownVersion (a VariablesSnapshot::version from an earlier call; 0 = never seen). done runs
     // on the executor: changed = false with an empty json when nothing moved; a session that does

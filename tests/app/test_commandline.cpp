@@ -94,13 +94,40 @@ private slots:
         QCOMPARE(bad.output, u"lunette: usage: lunette types SITE\nTry 'lunette --help'.\n"_s);
     }
 
+    void evalSubcommand()
+    {
+        const CommandLine code = parse({ u"eval"_s, u"return 1"_s });
+        QVERIFY2(!code.exit, qPrintable(code.output));
+        QVERIFY(code.eval);
+        QVERIFY(!code.evalFromStdin);
+        QCOMPARE(code.evalRequest.code, u"return 1"_s);
+        QVERIFY(code.evalRequest.url.isEmpty() && code.evalRequest.session.isEmpty());
+
+        const CommandLine stdinCode = parse({ u"eval"_s, u"--url"_s, u"http://127.0.0.1:1/"_s,
+            u"--session"_s, u"abc"_s, u"--token"_s, u"t"_s, u"--json"_s });
+        QVERIFY(stdinCode.eval && stdinCode.evalFromStdin);
+        QCOMPARE(stdinCode.evalRequest.url, u"http://127.0.0.1:1/"_s);
+        QCOMPARE(stdinCode.evalRequest.session, u"abc"_s);
+        QCOMPARE(stdinCode.evalRequest.token, u"t"_s);
+        QVERIFY(stdinCode.evalRequest.json);
+
+        // Code that starts with a dash comes after "--".
+        const CommandLine dashed = parse({ u"eval"_s, u"--"_s, u"-1"_s });
+        QCOMPARE(dashed.evalRequest.code, u"-1"_s);
+
+        const CommandLine tooMany = parse({ u"eval"_s, u"return"_s, u"1"_s });
+        QVERIFY(tooMany.exit);
+        QCOMPARE(tooMany.exitCode, 2);
+        QVERIFY(tooMany.output.contains(u"usage: lunette eval"_s));
+    }
+
     void helpAndVersionPrintAndExit()
     {
         const CommandLine help = parse({ u"--help"_s });
         QVERIFY(help.exit);
         QCOMPARE(help.exitCode, 0);
         QVERIFY2(help.output.startsWith(
-                     u"Usage: lunette [options] [SITE | types SITE | package SITE]"_s),
+                     u"Usage: lunette [options] [SITE | types SITE | package SITE | eval [CODE]]"_s),
             qPrintable(help.output));
         for (const auto* option :
             { "--port", "--no-hotload", "--inspect", "--player", "--version", "SITE" })

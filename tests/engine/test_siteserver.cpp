@@ -194,6 +194,34 @@ public:
         });
     }
 
+    // The control API is tested against the real session layer (test_apiroutes); here it only
+    // lists the sessions and knows nothing else.
+    void sessionInfos(std::function<void(std::vector<SessionInfo>)> done) override
+    {
+        m_executor.post([this, done = std::move(done)] {
+            std::vector<SessionInfo> infos;
+            std::lock_guard lock(m_mutex);
+            for (const QString& id : m_sessions)
+                infos.push_back({ id, 0, {}, {}, 0 });
+            done(std::move(infos));
+        });
+    }
+    void evaluate(
+        const QString&, const QString&, std::function<void(const Evaluation&)> done) override
+    {
+        Evaluation missing;
+        missing.status = Evaluation::Status::NotFound;
+        m_executor.post([missing, done = std::move(done)] { done(missing); });
+    }
+    void reloadSession(const QString&, std::function<void(const Outcome&)> done) override
+    {
+        m_executor.post([done = std::move(done)] { done(Outcome {}); });
+    }
+    void endSession(const QString&, std::function<void(bool)> done) override
+    {
+        m_executor.post([done = std::move(done)] { done(false); });
+    }
+
     static QString randomSessionId()
     {
         std::array<quint32, 4> words {};

@@ -5,7 +5,9 @@
 #include <QNetworkCookie>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -50,6 +52,12 @@ bool ServerFixture::start()
 
 ServerFixture::HttpResult ServerFixture::get(const QString& path, bool withToken)
 {
+    return request("GET", path, {}, {}, withToken);
+}
+
+ServerFixture::HttpResult ServerFixture::request(const QByteArray& method, const QString& path,
+    const QByteArray& body, const QList<QPair<QByteArray, QByteArray>>& headers, bool withToken)
+{
     QNetworkRequest request(QUrl(m_server->origin() + path));
     request.setAttribute(
         QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
@@ -58,7 +66,10 @@ ServerFixture::HttpResult ServerFixture::get(const QString& path, bool withToken
     request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
     if (withToken)
         request.setRawHeader("Cookie", "lunette-token=" + m_server->token().toUtf8());
-    std::unique_ptr<QNetworkReply> reply(m_http.get(request));
+    for (const auto& [name, value] : headers)
+        request.setRawHeader(name, value);
+    std::unique_ptr<QNetworkReply> reply(
+        method == "GET" ? m_http.get(request) : m_http.sendCustomRequest(request, method, body));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     if (!reply->isFinished() && !finished.wait(10000))
         return {};
@@ -66,6 +77,48 @@ ServerFixture::HttpResult ServerFixture::get(const QString& path, bool withToken
     result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     result.body = reply->readAll();
     result.headers = reply->rawHeaderPairs();
+    return result;
+}
+
+ServerFixture::HttpResult ServerFixture::raw(const QByteArray& requestText)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_server->port());
+    if (!socket.waitForConnected(5000))
+        return {};
+    socket.write(requestText);
+    QByteArray received;
+    qsizetype headerEnd = -1;
+    qsizetype length = -1;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 10000) {
+        if (headerEnd >= 0 && length >= 0 && received.size() >= headerEnd + 4 + length)
+            break;
+        if (!socket.waitForReadyRead(100) && socket.state() != QAbstractSocket::ConnectedState)
+            break;
+        received += socket.readAll();
+        if (headerEnd < 0 && (headerEnd = received.indexOf("\r\n\r\n")) >= 0) {
+            static const QRegularExpression contentLength(
+                u"\r\ncontent-length:\\s*(\\d+)"_s, QRegularExpression::CaseInsensitiveOption);
+            const auto match
+                = contentLength.match(QString::fromLatin1(received.left(headerEnd + 2)));
+            length = match.hasMatch() ? match.captured(1).toLongLong() : 0;
+        }
+    }
+    HttpResult result;
+    if (headerEnd < 0)
+        return result;
+    const QList<QByteArray> lines = received.left(headerEnd).split('\n');
+    const QList<QByteArray> statusLine = lines.value(0).split(' ');
+    result.status = statusLine.value(1).toInt();
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0)
+            result.headers.append({ line.left(colon), line.mid(colon + 1).trimmed() });
+    }
+    result.body = received.mid(headerEnd + 4, length);
     return result;
 }
 

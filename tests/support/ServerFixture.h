@@ -55,6 +55,12 @@ public:
         QList<QPair<QByteArray, QByteArray>> headers;
     };
     HttpResult get(const QString& path, bool withToken = true);
+    // Any request: method, path, body and extra raw headers (withToken: the token cookie).
+    HttpResult request(const QByteArray& method, const QString& path, const QByteArray& body = {},
+        const QList<QPair<QByteArray, QByteArray>>& headers = {}, bool withToken = true);
+    // The bytes as they are (a request a well-behaved client would not send, such as one with a
+    // wrong Host) over a raw QTcpSocket; the response is read up to its Content-Length.
+    HttpResult raw(const QByteArray& requestText);
 
 private:
     QString m_siteFolder;

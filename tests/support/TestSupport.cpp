@@ -6,9 +6,14 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QUrl>
 
 namespace lunette::test {
 
@@ -81,6 +86,30 @@ ExecutorState::ExecutorState(const LuaState::Options& options)
 ExecutorState::~ExecutorState()
 {
     m_executor.execute([&] { m_state.reset(); });
+}
+
+bool useRuntimeFolder(const QString& folder)
+{
+    if (!QFile::setPermissions(
+            folder, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner))
+        return false;
+    qputenv("XDG_RUNTIME_DIR", QFile::encodeName(folder));
+    return true;
+}
+
+QString openSession(const QUrl& siteUrl)
+{
+    QNetworkAccessManager http;
+    QNetworkRequest request(siteUrl);
+    request.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    std::unique_ptr<QNetworkReply> reply(http.get(request));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(10000))
+        return {};
+    if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 307)
+        return {};
+    return QString::fromUtf8(reply->rawHeader("Location")).mid(1);
 }
 
 } // namespace lunette::test

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <QString>
+#include <QUrl>
 
 #include "lua/LuaExecutor.h"
 #include "lua/LuaState.h"
@@ -31,6 +32,13 @@ bool copyTree(const QString& from, const QString& to);
 bool writeFile(const QString& path, const QByteArray& content);
 // The file's bytes; empty when it cannot be read.
 QByteArray readFile(const QString& path);
+// Make `folder` (a temporary one) this process's runtime folder: mode 0700 and $XDG_RUNTIME_DIR,
+// where running Lunette instances advertise themselves (engine/host/Instances.h). Child
+// processes inherit it. False when the mode cannot be set.
+bool useRuntimeFolder(const QString& folder);
+// GET `siteUrl` (a server's URL with its token) without following the redirect: the id of the
+// session it made, or empty.
+QString openSession(const QUrl& siteUrl);
 
 // A LuaExecutor plus one LuaState created on (and closed on) its thread.
 class ExecutorState
