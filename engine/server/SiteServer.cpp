@@ -359,7 +359,9 @@ private:
 };
 
 // An HTTP response that waits for the session layer (executor thread). Completed on the server
-// thread; dropped if the client went away meanwhile.
+// thread; dropped if the client went away meanwhile. While it waits, the connection's request
+// timer is stopped: the timeout is for clients that are slow to send, not for Lua that takes its
+// time (an eval or a route that waits); it starts again once the reply is written.
 struct PendingReply
 {
     QHttpServerResponder responder;
@@ -367,9 +369,25 @@ struct PendingReply
     bool head = false;
     QByteArray tokenCookie;
 
+    static std::shared_ptr<PendingReply> hold(QHttpServerResponder&& responder, QTcpSocket* socket,
+        bool head, const QByteArray& tokenCookie = {})
+    {
+        if (QTimer* timer = requestTimer(socket))
+            timer->stop();
+        return std::make_shared<PendingReply>(
+            PendingReply { std::move(responder), socket, head, tokenCookie });
+    }
     bool clientGone() const
     {
         return !socket || socket->state() != QAbstractSocket::ConnectedState;
+    }
+    void complete(const Reply& reply)
+    {
+        if (clientGone())
+            return;
+        writeReply(responder, reply, head, tokenCookie);
+        if (QTimer* timer = requestTimer(socket))
+            timer->start();
     }
 };
 
@@ -646,8 +664,7 @@ void SiteServer::Core::handleRequest(
     }
 
     if (path == u"/"_s) {
-        createSession(std::make_shared<PendingReply>(
-            PendingReply { std::move(responder), socket, head, tokenCookie }));
+        createSession(PendingReply::hold(std::move(responder), socket, head, tokenCookie));
         return;
     }
 
@@ -667,9 +684,8 @@ void SiteServer::Core::handleRequest(
         if (!m_service.hasSession(sessionId)) {
             reply = sessionEndedReply();
         } else if (below == u"/variables.json"_s) {
-            sendVariables(sessionId,
-                std::make_shared<PendingReply>(
-                    PendingReply { std::move(responder), socket, head, tokenCookie }));
+            sendVariables(
+                sessionId, PendingReply::hold(std::move(responder), socket, head, tokenCookie));
             return;
         } else {
             reply = sessionReply(sessionId, below);
@@ -697,13 +713,12 @@ void SiteServer::Core::handleApi(const QHttpServerRequest& request, QTcpSocket* 
         writeReply(responder, routed.error(), head, {});
         return;
     }
-    auto pending
-        = std::make_shared<PendingReply>(PendingReply { std::move(responder), socket, head, {} });
+    auto pending = PendingReply::hold(std::move(responder), socket, head);
     // Builds the reply on the server thread from what the session layer gave back.
     const auto later = [gate = m_gate, pending](std::function<Reply()> build) {
         gate->post([pending, build = std::move(build)](Core&) {
             if (!pending->clientGone())
-                writeReply(pending->responder, build(), pending->head, {});
+                pending->complete(build());
         });
     };
     const QString& id = routed->sessionId;
@@ -780,7 +795,7 @@ void SiteServer::Core::finishCreate(PendingReply& pending, const SessionService:
     } else {
         reply = createFailedReply(created);
     }
-    writeReply(pending.responder, reply, pending.head, pending.tokenCookie);
+    pending.complete(reply);
 }
 
 void SiteServer::Core::sendVariables(
@@ -807,7 +822,7 @@ void SiteServer::Core::finishVariables(
         reply = Reply { Status::NotFound, QByteArrayLiteral("application/json"),
             QByteArrayLiteral("{\"error\":\"session not found\"}"), {} };
     }
-    writeReply(pending.responder, reply, pending.head, pending.tokenCookie);
+    pending.complete(reply);
 }
 
 Reply SiteServer::Core::sessionReply(const QString& sessionId, QStringView rest) const

@@ -329,11 +329,25 @@ private slots:
     {
         const QString session = m_server->createSession();
         const auto result = eval(session,
-            u"local time = require('time') print('before') time.sleep(0.05) return 'woke'"_s);
+            u"local time = require('time') print('before') time.sleep(50) return 'woke'"_s);
         QCOMPARE(result.status, 200);
         const QJsonObject reply = object(result.body);
         QCOMPARE(reply.value(u"values"_s).toArray(), QJsonArray { u"woke"_s });
         QCOMPARE(reply.value(u"output"_s).toArray(), QJsonArray { u"before"_s });
+    }
+
+    void evalMayWaitLongerThanTheRequestTimeout()
+    {
+        // The request timeout is for clients slow to send; Lua taking its time is not cut off.
+        lunette::SiteServerOptions options;
+        options.requestTimeout = std::chrono::milliseconds(300);
+        m_server = std::make_unique<ServerFixture>(
+            apiSite(), lunette::SessionManager::Options {}, options);
+        QVERIFY2(m_server->start(), qPrintable(m_server->error()));
+        const QString session = m_server->createSession();
+        const auto result = eval(session, u"require('time').sleep(900) return 'late'"_s);
+        QCOMPARE(result.status, 200);
+        QCOMPARE(object(result.body).value(u"values"_s).toArray(), QJsonArray { u"late"_s });
     }
 
     void evalWaitingWhenTheSessionEnds()
@@ -343,8 +357,8 @@ private slots:
         QNetworkAccessManager http;
         QNetworkRequest request(QUrl(m_server->origin() + u"/api/sessions/%1/eval"_s.arg(session)));
         request.setRawHeader("Authorization", "Bearer " + m_server->token().toUtf8());
-        std::unique_ptr<QNetworkReply> waiting(
-            http.post(request, codeBody(u"waiting = true require('time').sleep(60) return 1"_s)));
+        std::unique_ptr<QNetworkReply> waiting(http.post(
+            request, codeBody(u"waiting = true require('time').sleep(60000) return 1"_s)));
         QSignalSpy finished(waiting.get(), &QNetworkReply::finished);
         QTRY_COMPARE(values(session, u"waiting"_s), (QJsonArray { true }));
         QCOMPARE(m_server->request("DELETE", u"/api/sessions/%1"_s.arg(session)).status, 200);
