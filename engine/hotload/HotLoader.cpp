@@ -37,8 +37,15 @@ QByteArray errorJson(const QString& key, const LuaError& error)
 } // namespace
 
 HotLoader::HotLoader(SessionManager& sessions, QObject* parent)
-    : QObject(parent), m_sessions(sessions)
+    : QObject(parent), m_sessions(sessions), m_self(std::make_shared<Self>())
 {
+    m_self->loader = this;
+}
+
+HotLoader::~HotLoader()
+{
+    std::lock_guard lock(m_self->mutex);
+    m_self->loader = nullptr;
 }
 
 HotLoader::Kind HotLoader::kindOf(const QString& key)
@@ -116,20 +123,23 @@ void HotLoader::reloadLua(const QString& key)
                 ++outcome->reloaded;
             }
         },
-        [this, key, outcome] {
+        [self = m_self, key, outcome] {
             // The signals are emitted on the loader's thread: Qt copies the arguments into the
             // queued call, so nothing of the executor's is shared with it.
-            if (outcome->failure) {
-                const LuaError& e = *outcome->failure;
-                QMetaObject::invokeMethod(this, "luaReloadFailed", Qt::QueuedConnection,
-                    Q_ARG(QString, key), Q_ARG(QString, e.message), Q_ARG(QString, e.location()),
-                    Q_ARG(QString, e.traceback));
-            } else {
+            if (!outcome->failure)
                 qCInfo(lcHotload, "reloaded %s in %d session(s)", qUtf8Printable(key),
                     outcome->reloaded);
-                QMetaObject::invokeMethod(this, "luaReloaded", Qt::QueuedConnection,
-                    Q_ARG(QString, key), Q_ARG(int, outcome->reloaded));
-            }
+            self->call([&](HotLoader* loader) {
+                if (outcome->failure) {
+                    const LuaError& e = *outcome->failure;
+                    QMetaObject::invokeMethod(loader, "luaReloadFailed", Qt::QueuedConnection,
+                        Q_ARG(QString, key), Q_ARG(QString, e.message),
+                        Q_ARG(QString, e.location()), Q_ARG(QString, e.traceback));
+                } else {
+                    QMetaObject::invokeMethod(loader, "luaReloaded", Qt::QueuedConnection,
+                        Q_ARG(QString, key), Q_ARG(int, outcome->reloaded));
+                }
+            });
         });
 }
 
@@ -148,9 +158,11 @@ void HotLoader::reloadViewdefs(const QString& key)
             if (session.hasConnections())
                 (void)session.runTurn([] {}, true);
         },
-        [this, key] {
-            QMetaObject::invokeMethod(
-                this, "viewdefReloaded", Qt::QueuedConnection, Q_ARG(QString, key));
+        [self = m_self, key] {
+            self->call([&](HotLoader* loader) {
+                QMetaObject::invokeMethod(
+                    loader, "viewdefReloaded", Qt::QueuedConnection, Q_ARG(QString, key));
+            });
         });
 }
 
@@ -169,9 +181,11 @@ void HotLoader::notifyPage(const QString& key, bool stylesheet)
                 },
                 true);
         },
-        [this, key] {
-            QMetaObject::invokeMethod(
-                this, "pageFileChanged", Qt::QueuedConnection, Q_ARG(QString, key));
+        [self = m_self, key] {
+            self->call([&](HotLoader* loader) {
+                QMetaObject::invokeMethod(
+                    loader, "pageFileChanged", Qt::QueuedConnection, Q_ARG(QString, key));
+            });
         });
 }
 

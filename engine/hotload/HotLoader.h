@@ -18,6 +18,9 @@
 // `pageReload` ("N").
 
 #include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
 
 #include <QObject>
 #include <QString>
@@ -32,6 +35,7 @@ class HotLoader final : public QObject
 
 public:
     explicit HotLoader(SessionManager& sessions, QObject* parent = nullptr);
+    ~HotLoader() override;
 
     // Thread-safe; the work is queued on the executor.
     void fileChanged(const QString& trackingKey);
@@ -60,8 +64,25 @@ private:
     void reloadViewdefs(const QString& key);
     void notifyPage(const QString& key, bool stylesheet);
 
+    // How work queued on the executor reaches the loader: only while it exists. The destructor
+    // clears it under the lock, so no signal is ever queued to a destroyed loader (a reload can
+    // finish on the executor after the loader is gone, e.g. when hot reload is switched off).
+    struct Self
+    {
+        std::mutex mutex;
+        HotLoader* loader = nullptr;
+        // fn(loader) under the lock, if the loader still exists (fn queues a signal).
+        void call(const std::function<void(HotLoader*)>& fn)
+        {
+            std::lock_guard lock(mutex);
+            if (loader)
+                fn(loader);
+        }
+    };
+
     SessionManager& m_sessions;
     std::atomic<quint64> m_serial { 0 };
+    std::shared_ptr<Self> m_self;
 };
 
 } // namespace lunette

@@ -233,16 +233,15 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m_server->sessions().hasSession(session), 5000);
         auto connectionsOf = [this, &session] {
             int connections = -1;
-            bool done = false;
             m_server->sessions().sessionInfos(
                 [&](std::vector<lunette::SessionManager::SessionInfo> infos) {
                     for (const auto& info : infos) {
                         if (info.id == session)
                             connections = info.connections;
                     }
-                    done = true;
                 });
-            lunette::test::spinUntil([&] { return done; }, 5000);
+            // Runs after the closure above, and waits for it: its write is then visible here.
+            m_server->executor().execute([] {});
             return connections;
         };
         QTRY_COMPARE_WITH_TIMEOUT(connectionsOf(), 1, 5000);
@@ -536,15 +535,13 @@ private slots:
 
         std::weak_ptr<lunette::TaskRunnerCore> runner;
         std::size_t waiting = 0;
-        bool looked = false;
         m_server->sessions().withSession(session, [&](lunette::Session* s) {
             if (s) {
                 runner = s->tasks().core();
                 waiting = s->tasks().waitingCount();
             }
-            looked = true;
         });
-        QVERIFY(lunette::test::spinUntil([&] { return looked; }, 5000));
+        m_server->executor().execute([] {}); // after the closure above, waiting for it
         QCOMPARE(waiting, std::size_t(1)); // hang(); the bare yield is dropped at once
 
         m_server->sessions().destroySession(session);

@@ -3,6 +3,8 @@
 // (the FileWatcher that tells it in the product is tested on its own); a protocol client sees
 // what a page would.
 
+#include <semaphore>
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -236,6 +238,24 @@ private slots:
         QCOMPARE(viewdefs.keys(), QStringList { u"Item.DEFAULT"_s });
         QCOMPARE(viewdefs.value(u"Item.DEFAULT"_s).toString(),
             u"<template><b ui-value=\"name\"></b></template>"_s);
+    }
+
+    // A reload can end on the executor after the loader is gone (hot reload switched off, the
+    // site closed): its end is then dropped, never signalled to the destroyed loader.
+    void aReloadEndingAfterTheLoaderIsGone()
+    {
+        auto client = connect();
+        QVERIFY(client);
+        std::binary_semaphore release(0);
+        m_server->executor().post([&release] { release.acquire(); }); // the executor is busy
+        m_loader->fileChanged(u"viewdefs/Item.DEFAULT.html"_s);
+        m_loader->fileChanged(u"html/css/site.css"_s);
+        m_loader->fileChanged(u"lua/main.lua"_s);
+        m_loader.reset();
+        release.release();
+        m_server->executor().execute([] {}); // the three reloads have ended by now
+        QCoreApplication::processEvents(); // and nothing was queued to the dead loader
+        QVERIFY(client->isOpen());
     }
 
     // Stylesheets are swapped in place (a new URL each time); other html/ files reload the page.
