@@ -212,6 +212,7 @@ void MainWindow::openSite(const QString& folder)
     lunette::SiteHost::Options options;
     options.hotload = !m_options.player && !m_options.noHotload && m_preferences.hotload;
     options.advertise = !m_options.player; // `lunette eval` finds the developer's app, not a player
+    options.server.allowPublicRoutes = m_options.player; // lunette.json "web.public"
     options.server.port
         = static_cast<quint16>(m_options.port >= 0 ? m_options.port : m_preferences.port);
     options.sessions.session.lua.timeout = std::chrono::seconds(m_preferences.luaTimeLimitSeconds);

@@ -20,6 +20,7 @@ extern const ModuleDef kUdpModule;
 extern const ModuleDef kWebsocketModule;
 extern const ModuleDef kStorageModule;
 extern const ModuleDef kFsModule;
+extern const ModuleDef kWebModule;
 
 namespace {
 
@@ -81,7 +82,8 @@ const std::vector<const ModuleDef*>& builtinModules()
 {
     static const std::vector<const ModuleDef*> modules = [] {
         std::vector<const ModuleDef*> list { &kHttpModule, &kJsonModule, &kLogModule,
-            &kTimeModule, &kTcpModule, &kUdpModule, &kWebsocketModule, &kStorageModule, &kFsModule };
+            &kTimeModule, &kTcpModule, &kUdpModule, &kWebsocketModule, &kStorageModule, &kFsModule,
+            &kWebModule };
         std::sort(list.begin(), list.end(),
             [](const ModuleDef* a, const ModuleDef* b) { return qstrcmp(a->name, b->name) < 0; });
         return list;

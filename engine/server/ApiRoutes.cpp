@@ -205,7 +205,7 @@ HttpReply sessionsReply(const std::vector<SessionService::SessionInfo>& sessions
         list.append(QJsonObject { { u"id"_s, info.id }, { u"connections"_s, info.connections },
             { u"created"_s, wallTime(info.created) },
             { u"lastActivity"_s, wallTime(info.lastActivity) },
-            { u"variables"_s, info.variableCount } });
+            { u"variables"_s, info.variableCount }, { u"service"_s, info.service } });
     }
     return jsonReply(HttpStatus::Ok, QJsonDocument(list).toJson(QJsonDocument::Compact));
 }

@@ -93,7 +93,7 @@ Authorizer::Decision Authorizer::check(const Request& request) const
     const bool fromQuery = request.hasQueryToken && sameToken(m_token, request.queryToken);
     const bool fromCookie = tokenInCookies(request.cookies);
     const bool fromHeader = tokenInAuthorization(request.authorizations);
-    if (!fromQuery && !fromCookie && !fromHeader) {
+    if (!fromQuery && !fromCookie && !fromHeader && !request.tokenOptional) {
         decision.verdict = Verdict::BadToken;
         return decision;
     }

@@ -29,8 +29,10 @@ public:
         bool hasQueryToken = false;
         QByteArray queryToken; // percent-decoded
         bool webSocket = false;
-        // HTTP (the REST API): an Origin, when there is one, must be the server's own.
+        // HTTP (the REST API, Lua routes): an Origin, when there is one, must be the server's own.
         bool refuseForeignOrigin = false;
+        // A public Lua route of the packaged player: no token needed (Host and Origin still are).
+        bool tokenOptional = false;
         bool hasOrigin = false;
         QByteArray origin;
     };

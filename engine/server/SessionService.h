@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <QByteArray>
+#include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 #include <QStringView>
@@ -99,6 +101,7 @@ public:
         int connections = 0;
         std::chrono::steady_clock::time_point created, lastActivity;
         int variableCount = 0;
+        bool service = false; // the site's service session (it answers the Lua routes)
     };
     // Every live session, in creation order; done runs on the executor (or at once, with an empty
     // list, when the executor has shut down).
@@ -141,6 +144,30 @@ public:
         = 0;
     // End the session now (its pages are closed with 1001). done(found) on the executor.
     virtual void endSession(const QString& sessionId, std::function<void(bool found)> done) = 0;
+
+    // ---- HTTP routes written in Lua (the `web` module) ----
+
+    struct WebRequest
+    {
+        QString method; // "GET", "POST", …
+        QString path; // decoded
+        QList<QPair<QString, QString>> query; // decoded, in order
+        QList<QPair<QByteArray, QByteArray>> headers; // as received
+        QByteArray body;
+    };
+    struct WebResponse
+    {
+        int status = 200;
+        QByteArray contentType;
+        QByteArray body;
+        std::vector<std::pair<QByteArray, QByteArray>> headers;
+    };
+    // Answer the request with the route the site's service session registered (the service
+    // session is started on first use). done is called once, on the executor thread: with the
+    // handler's response, 404/405 when no route matches, or 500 with the error.
+    virtual void handleWebRequest(
+        const WebRequest& request, std::function<void(const WebResponse&)> done)
+        = 0;
 };
 
 } // namespace lunette

@@ -439,6 +439,9 @@ private:
         const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder);
     void handleApi(const QHttpServerRequest& request, QTcpSocket* socket,
         QHttpServerResponder&& responder, QStringView path);
+    bool isWebRoute(const QUrl& url) const;
+    void handleWeb(
+        const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder);
     void createSession(std::shared_ptr<PendingReply> pending);
     void sendVariables(const QString& sessionId, std::shared_ptr<PendingReply> pending);
     void finishCreate(PendingReply& pending, const SessionService::Created& created);
@@ -646,6 +649,10 @@ void SiteServer::Core::handleRequest(
         handleApi(request, socket, std::move(responder), QStringView(path).mid(4));
         return;
     }
+    if (isWebRoute(url)) {
+        handleWeb(request, socket, std::move(responder));
+        return;
+    }
     const bool head = request.method() == QHttpServerRequest::Method::Head;
     const Authorizer::Decision decision = m_auth->check(authRequest(request.headers(), url, false));
     if (!decision.allowed()) {
@@ -767,6 +774,65 @@ void SiteServer::Core::handleApi(const QHttpServerRequest& request, QTcpSocket* 
             id, [later](bool found) { later([found] { return api::endReply(found); }); });
         return;
     }
+}
+
+bool SiteServer::Core::isWebRoute(const QUrl& url) const
+{
+    const SiteManifest& manifest = m_site->manifest();
+    if (!manifest.permissions.contains(u"web"_s))
+        return false;
+    const QString path = url.path(QUrl::FullyDecoded);
+    return path == manifest.webPrefix || path.startsWith(manifest.webPrefix + u'/');
+}
+
+void SiteServer::Core::handleWeb(
+    const QHttpServerRequest& request, QTcpSocket* socket, QHttpServerResponder&& responder)
+{
+    using Method = QHttpServerRequest::Method;
+    const bool head = request.method() == Method::Head;
+    const QUrl url = request.url();
+    SessionService::WebRequest web;
+    web.path = url.path(QUrl::FullyDecoded);
+    Authorizer::Request auth = authRequest(request.headers(), url, false, true);
+    auth.tokenOptional
+        = m_options.allowPublicRoutes && m_site->manifest().webPublic.contains(web.path);
+    const Authorizer::Decision decision = m_auth->check(auth);
+    if (!decision.allowed()) {
+        writeReply(responder, api::refused(decision.verdict), head, {});
+        return;
+    }
+    static const std::pair<Method, const char*> methods[]
+        = { { Method::Get, "GET" }, { Method::Head, "GET" }, { Method::Post, "POST" },
+              { Method::Put, "PUT" }, { Method::Patch, "PATCH" }, { Method::Delete, "DELETE" } };
+    for (const auto& [method, name] : methods) {
+        if (request.method() == method)
+            web.method = QString::fromLatin1(name);
+    }
+    if (web.method.isEmpty()) {
+        Reply reply = api::error(Status::MethodNotAllowed, "method-not-allowed",
+            u"Lua routes take GET, POST, PUT, PATCH and DELETE"_s);
+        reply.headers.emplace_back("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE");
+        writeReply(responder, reply, head, {});
+        return;
+    }
+    for (const auto& [name, value] : QUrlQuery(url).queryItems(QUrl::FullyDecoded)) {
+        if (name != u"token"_s) // the launch token is the server's, not the route's
+            web.query.append({ name, value });
+    }
+    for (const auto& [name, value] : request.headers()) {
+        const QByteArray lower = name.toLower();
+        if (lower != "cookie" && lower != "authorization") // they carry the launch token
+            web.headers.append({ name, value });
+    }
+    web.body = request.body();
+    auto pending = PendingReply::hold(std::move(responder), socket, head);
+    m_service.handleWebRequest(
+        web, [gate = m_gate, pending](const SessionService::WebResponse& response) {
+            gate->post([pending, response](Core&) {
+                pending->complete(Reply { static_cast<Status>(response.status),
+                    response.contentType, response.body, response.headers });
+            });
+        });
 }
 
 void SiteServer::Core::createSession(std::shared_ptr<PendingReply> pending)

@@ -64,6 +64,9 @@ struct SiteServerOptions
     // see web/). When set, pages that load Shoelace 2.x from jsDelivr get these local URLs
     // instead, so sites work offline. Empty: /lunette/shoelace/ is 404 and pages are unchanged.
     QString shoelaceDir;
+    // Honour lunette.json "web.public": those Lua routes need no token. Only the packaged player
+    // sets it (a developer's server always wants the token).
+    bool allowPublicRoutes = false;
     // Test hook: called on the server thread for every accepted TCP connection, after its socket
     // options are set and before anything is read from it.
     std::function<void(const QTcpSocket&)> acceptedSocketHook;

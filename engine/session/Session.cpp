@@ -14,6 +14,7 @@
 #include "protocol/Message.h"
 #include "runtime/Module.h"
 #include "runtime/TaskRunner.h"
+#include "runtime/WebRoutes.h"
 #include "site/Site.h"
 #include "site/ViewdefStore.h"
 #include "variables/VariableTree.h"
@@ -730,20 +731,28 @@ Expected<void, LuaError> Session::reloadFile(const QString& trackingKey)
         }
         lua_pop(L, 1);
     };
+    // The file's web routes go now and come back with the new code; if it fails, the old ones
+    // are put back (a route the new code no longer registers is gone).
+    web::takeRoutesOf(L, trackingKey);
+    const int oldRoutes = lua_gettop(L);
+    const auto failed = [&](const LuaError& error) {
+        web::restoreRoutes(L, oldRoutes);
+        lua_settop(L, oldRoutes - 1);
+        return unexpected(error);
+    };
     m_runtime.push(L);
     lua_getfield(L, -1, "runModule");
     lua_remove(L, -2);
     lua::pushString(L, trackingKey);
     lua::pushString(L, QFileInfo(trackingKey).path());
-    if (auto loaded = m_lua->load(file.readAll(), trackingKey); !loaded) {
-        lua_pop(L, 3);
-        return unexpected(loaded.error());
-    }
+    if (auto loaded = m_lua->load(file.readAll(), trackingKey); !loaded)
+        return failed(loaded.error());
     setReloading(true);
     auto called = m_lua->call(3, 0);
     setReloading(false);
     if (!called)
-        return unexpected(called.error());
+        return failed(called.error());
+    lua_pop(L, 1); // the old routes
     processMutations();
     // The site's own hook, after the prototypes are updated (HOTLOAD.md).
     if (lua_getglobal(L, "on_reload") == LUA_TFUNCTION) {

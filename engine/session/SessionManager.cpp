@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include "Console.h"
+#include "WebService.h"
 #include "lua/LuaExecutor.h"
 #include "site/Site.h"
 #include "site/ViewdefStore.h"
@@ -77,38 +78,7 @@ void SessionManager::createSession(std::function<void(const Created&)> done)
 {
     const bool queued = m_executor.post([this, done = std::move(done)] {
         Created created;
-        if (m_shutDown) {
-            created.error = u"the server is shutting down"_s;
-            done(created);
-            return;
-        }
-        if (m_options.maxSessions > 0 && m_sessions.size() >= m_options.maxSessions) {
-            created.error = u"too many sessions (limit %1): close unused tabs, or wait until "
-                            "idle sessions end"_s.arg(m_options.maxSessions);
-            created.busy = true;
-            qCWarning(lcSession).noquote() << "session creation refused:" << created.error;
-            done(created);
-            return;
-        }
-        const QString id = newSessionId();
-        auto session = std::make_unique<Session>(
-            id, QString::number(m_nextVended), m_site, m_viewdefs, &m_sink, m_options.session);
-        if (m_logger)
-            session->setLogger(m_logger);
-        if (auto started = session->start(); !started) {
-            created.error = started.error().fullText();
-            created.location = started.error().location();
-            qCWarning(lcSession).noquote() << "session creation failed:" << created.error;
-            done(created);
-            return; // the session is destroyed here, on the executor
-        }
-        ++m_nextVended;
-        m_sessions.emplace(id, std::move(session));
-        {
-            std::lock_guard lock(m_mutex);
-            m_ids.append(id);
-        }
-        created.sessionId = id;
+        startOnExecutor(created, false);
         done(created);
     });
     if (!queued) {
@@ -116,6 +86,68 @@ void SessionManager::createSession(std::function<void(const Created&)> done)
         created.error = u"the server is shutting down"_s;
         done(created);
     }
+}
+
+Session* SessionManager::startOnExecutor(Created& created, bool service)
+{
+    if (m_shutDown) {
+        created.error = u"the server is shutting down"_s;
+        return nullptr;
+    }
+    // The service session is the site's own, not a visitor's: the limit does not apply to it.
+    if (!service && m_options.maxSessions > 0 && m_sessions.size() >= m_options.maxSessions) {
+        created.error = u"too many sessions (limit %1): close unused tabs, or wait until "
+                        "idle sessions end"_s.arg(m_options.maxSessions);
+        created.busy = true;
+        qCWarning(lcSession).noquote() << "session creation refused:" << created.error;
+        return nullptr;
+    }
+    const QString id = newSessionId();
+    auto session = std::make_unique<Session>(
+        id, QString::number(m_nextVended), m_site, m_viewdefs, &m_sink, m_options.session);
+    if (m_logger)
+        session->setLogger(m_logger);
+    if (auto started = session->start(); !started) {
+        created.error = started.error().fullText();
+        created.location = started.error().location();
+        qCWarning(lcSession).noquote() << "session creation failed:" << created.error;
+        return nullptr; // the session is destroyed here, on the executor
+    }
+    ++m_nextVended;
+    Session* made = session.get();
+    m_sessions.emplace(id, std::move(session));
+    {
+        std::lock_guard lock(m_mutex);
+        m_ids.append(id);
+    }
+    if (service)
+        m_serviceId = id;
+    created.sessionId = id;
+    return made;
+}
+
+void SessionManager::handleWebRequest(
+    const WebRequest& request, std::function<void(const WebResponse&)> done)
+{
+    m_executor.post([this, request, done = std::move(done)] {
+        auto it = m_sessions.find(m_serviceId);
+        Session* service = it == m_sessions.end() ? nullptr : it->second.get();
+        if (!service) {
+            Created created;
+            service = startOnExecutor(created, true);
+            if (!service) {
+                WebResponse failed;
+                failed.status = created.busy ? 503 : 500;
+                failed.contentType = QByteArrayLiteral("text/plain; charset=utf-8");
+                failed.body
+                    = (u"the site's service session could not start: "_s + created.error).toUtf8();
+                done(failed);
+                return;
+            }
+            qCInfo(lcSession).noquote() << "service session" << created.sessionId << "started";
+        }
+        answerWebRequest(*service, request, done);
+    });
 }
 
 bool SessionManager::hasSession(const QString& sessionId) const
@@ -227,7 +259,8 @@ void SessionManager::sessionInfos(std::function<void(std::vector<SessionInfo>)> 
                 continue;
             const Session& session = *it->second;
             infos.push_back({ id, static_cast<int>(session.connectionCount()), session.createdAt(),
-                session.lastActivity(), static_cast<int>(session.variableCount()) });
+                session.lastActivity(), static_cast<int>(session.variableCount()),
+                id == m_serviceId });
         }
         done(std::move(infos));
     });
@@ -417,6 +450,8 @@ void SessionManager::sweep()
     const auto now = std::chrono::steady_clock::now();
     std::vector<QString> expired;
     for (const auto& [id, session] : m_sessions) {
+        if (id == m_serviceId)
+            continue; // it answers the site's routes for as long as the site runs
         if (!session->hasConnections() && now - session->lastActivity() >= m_options.idleTimeout)
             expired.push_back(id);
     }

@@ -69,6 +69,8 @@ public:
         std::function<void(const Evaluation&)> done) override;
     void reloadSession(const QString& sessionId, std::function<void(const Outcome&)> done) override;
     void endSession(const QString& sessionId, std::function<void(bool found)> done) override;
+    void handleWebRequest(
+        const WebRequest& request, std::function<void(const WebResponse&)> done) override;
     // The variable browser's data, built only when the session's variables may have changed since
     // knownVersion (a VariablesSnapshot::version from an earlier call; 0 = never seen). done runs
     // on the executor: changed = false with an empty json when nothing moved; a session that does
@@ -106,6 +108,9 @@ private:
     };
 
     void sweep();
+    // Makes, starts and keeps a session (the service session when `service`); nullptr with
+    // `created` saying why when it failed.
+    Session* startOnExecutor(Created& created, bool service);
     void destroyOnExecutor(const QString& sessionId, quint16 code, const QString& reason);
 
     LuaExecutor& m_executor;
@@ -120,6 +125,7 @@ private:
     std::unordered_map<ConnectionId, Session*> m_connections;
     std::unique_ptr<QTimer> m_sweepTimer;
     quint64 m_nextVended = 1;
+    QString m_serviceId; // the session that answers the site's Lua routes, once started
 
     // Thread-safe view for hasSession/sessionIds.
     mutable std::mutex m_mutex;

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 #include <QJsonValue>
+#include <QRegularExpression>
 #include <QUrl>
 
 using namespace Qt::StringLiterals;
@@ -49,6 +50,22 @@ bool isInsideRelativePath(const QString& path)
             return false;
     }
     return !segments.isEmpty();
+}
+
+// web.prefix: "/seg[/seg…]" with unreserved URL characters only, whose first segment is none of
+// the server's own (api, ws, lunette) and not shaped like a session id.
+bool isWebPrefix(const QString& prefix)
+{
+    static const QRegularExpression form(u"^(/[A-Za-z0-9._~-]+)+$"_s);
+    if (!form.match(prefix).hasMatch())
+        return false;
+    const QString first = prefix.section(u'/', 1, 1);
+    if (first == u"."_s || first == u".."_s || prefix.contains(u"/../"_s)
+        || prefix.endsWith(u"/.."_s) || prefix.contains(u"/./"_s) || prefix.endsWith(u"/."_s))
+        return false;
+    static const QRegularExpression sessionId(u"^[0-9a-f]{32}$"_s);
+    return first != u"api"_s && first != u"ws"_s && first != u"lunette"_s
+        && !sessionId.match(first).hasMatch();
 }
 
 class ManifestReader
@@ -93,6 +110,34 @@ public:
             if (object.contains(u"icon"_s) && !isInsideRelativePath(manifest.icon))
                 return unexpected(
                     fieldError(u"window.icon"_s, u"a relative path inside the site"_s));
+        }
+
+        const QJsonValue web = root.value(u"web"_s);
+        if (!web.isUndefined() && !web.isNull()) {
+            if (!web.isObject())
+                return unexpected(fieldError(u"web"_s, u"an object"_s));
+            const QJsonObject object = web.toObject();
+            if (!readString(object, u"prefix"_s, u"web.prefix"_s, manifest.webPrefix))
+                return unexpected(m_error);
+            if (!isWebPrefix(manifest.webPrefix))
+                return unexpected(fieldError(u"web.prefix"_s,
+                    u"a path like \"/hooks\" (letters, digits, '-', '_', '.', '~' between "
+                    "slashes; not /api, /ws, /lunette or a session id)"_s));
+            const QJsonValue open = object.value(u"public"_s);
+            if (!open.isUndefined()) {
+                if (!open.isArray())
+                    return unexpected(fieldError(u"web.public"_s, u"an array of route paths"_s));
+                for (const QJsonValue& path : open.toArray()) {
+                    const QString text = path.toString();
+                    if (!path.isString()
+                        || !(text == manifest.webPrefix
+                            || text.startsWith(manifest.webPrefix + u'/')))
+                        return unexpected(fieldError(u"web.public"_s,
+                            u"an array of route paths under web.prefix (%1)"_s.arg(
+                                manifest.webPrefix)));
+                    manifest.webPublic.append(text);
+                }
+            }
         }
 
         const QJsonValue permissions = root.value(u"permissions"_s);

@@ -28,6 +28,11 @@ struct SiteManifest
     QString icon; // "window.icon", relative to the site root
     QStringList permissions; // "permissions": capability classes granted to the site's Lua
     QString entry = QStringLiteral("lua/main.lua"); // "entry", relative to the site root
+    // "web": HTTP routes in Lua (the `web` module, docs/API.md). "prefix": where they live
+    // ("/hooks" by default; not /, /api, /ws, /lunette or a session id). "public": route paths
+    // that need no token, honoured only by the packaged player.
+    QString webPrefix = QStringLiteral("/hooks");
+    QStringList webPublic;
 };
 
 // Why a static path was not served. The server answers Forbidden with 403, NotFound with 404.

@@ -43,25 +43,6 @@ QJsonObject object(const QByteArray& body)
     return QJsonDocument::fromJson(body).object();
 }
 
-QString errorCode(const ServerFixture::HttpResult& result)
-{
-    return object(result.body).value(u"error"_s).toObject().value(u"code"_s).toString();
-}
-
-QString errorMessage(const ServerFixture::HttpResult& result)
-{
-    return object(result.body).value(u"error"_s).toObject().value(u"message"_s).toString();
-}
-
-QByteArray header(const ServerFixture::HttpResult& result, const QByteArray& name)
-{
-    for (const auto& [key, value] : result.headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
 QByteArray codeBody(const QString& code)
 {
     return QJsonDocument(QJsonObject { { u"code"_s, code } }).toJson(QJsonDocument::Compact);
@@ -127,9 +108,9 @@ private slots:
 
         const auto without = m_server->request(method, path, body, {}, false);
         QCOMPARE(without.status, 401);
-        QCOMPARE(errorCode(without), u"unauthorized"_s);
-        QVERIFY(header(without, "WWW-Authenticate").startsWith("Bearer"));
-        QVERIFY(header(without, "Access-Control-Allow-Origin").isEmpty());
+        QCOMPARE(without.errorCode(), u"unauthorized"_s);
+        QVERIFY(without.header("WWW-Authenticate").startsWith("Bearer"));
+        QVERIFY(without.header("Access-Control-Allow-Origin").isEmpty());
 
         const auto wrong = m_server->request(
             method, path, body, { { "Authorization", "Bearer 0123456789abcdef" } }, false);
@@ -149,7 +130,7 @@ private slots:
         const auto query = m_server->get(u"/api/health?token="_s + m_server->token(), false);
         QCOMPARE(query.status, 200);
         // An API reply never sets the token cookie, even when the token came in the query.
-        QVERIFY(header(query, "Set-Cookie").isEmpty());
+        QVERIFY(query.header("Set-Cookie").isEmpty());
     }
 
     void aWrongHostIsRefused()
@@ -159,7 +140,7 @@ private slots:
         const auto rebound = m_server->raw("GET /api/health HTTP/1.1\r\nHost: evil.example:" + port
             + "\r\nAuthorization: Bearer " + token + "\r\n\r\n");
         QCOMPARE(rebound.status, 403);
-        QCOMPARE(errorCode(rebound), u"bad-host"_s);
+        QCOMPARE(rebound.errorCode(), u"bad-host"_s);
         const auto good = m_server->raw("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:" + port
             + "\r\nAuthorization: Bearer " + token + "\r\n\r\n");
         QCOMPARE(good.status, 200);
@@ -172,7 +153,7 @@ private slots:
         const auto post = m_server->request(
             "POST", u"/api/sessions/%1/eval"_s.arg(session), codeBody(u"loads = 100"_s), foreign);
         QCOMPARE(post.status, 403);
-        QCOMPARE(errorCode(post), u"bad-origin"_s);
+        QCOMPARE(post.errorCode(), u"bad-origin"_s);
         const auto del
             = m_server->request("DELETE", u"/api/sessions/%1"_s.arg(session), {}, foreign);
         QCOMPARE(del.status, 403);
@@ -190,7 +171,7 @@ private slots:
         m_server->createSession();
         const auto result = m_server->get(u"/api/health"_s);
         QCOMPARE(result.status, 200);
-        QCOMPARE(header(result, "Content-Type"), QByteArray("application/json"));
+        QCOMPARE(result.header("Content-Type"), QByteArray("application/json"));
         const QJsonObject health = object(result.body);
         QCOMPARE(health.value(u"status"_s).toString(), u"ok"_s);
         QCOMPARE(health.value(u"site"_s).toString(), u"api"_s);
@@ -306,13 +287,14 @@ private slots:
         const QString session = m_server->createSession();
         const auto syntax = eval(session, u"return 1 +"_s);
         QCOMPARE(syntax.status, 400);
-        QCOMPARE(errorCode(syntax), u"lua-syntax-error"_s);
-        QVERIFY2(errorMessage(syntax).contains(u"console:1:"_s), qPrintable(errorMessage(syntax)));
+        QCOMPARE(syntax.errorCode(), u"lua-syntax-error"_s);
+        QVERIFY2(
+            syntax.errorMessage().contains(u"console:1:"_s), qPrintable(syntax.errorMessage()));
 
         const auto runtime = eval(session, u"print('before') error('boom')"_s);
         QCOMPARE(runtime.status, 422);
-        QCOMPARE(errorCode(runtime), u"lua-error"_s);
-        QVERIFY2(errorMessage(runtime).contains(u"boom"_s), qPrintable(errorMessage(runtime)));
+        QCOMPARE(runtime.errorCode(), u"lua-error"_s);
+        QVERIFY2(runtime.errorMessage().contains(u"boom"_s), qPrintable(runtime.errorMessage()));
         const QJsonObject reply = object(runtime.body);
         QVERIFY(reply.value(u"error"_s)
                     .toObject()
@@ -400,8 +382,8 @@ private slots:
         const auto result
             = m_server->request("POST", u"/api/sessions/%1/eval"_s.arg(session), body);
         QCOMPARE(result.status, 400);
-        QCOMPARE(errorCode(result), u"bad-request"_s);
-        QVERIFY2(errorMessage(result).contains(says), qPrintable(errorMessage(result)));
+        QCOMPARE(result.errorCode(), u"bad-request"_s);
+        QVERIFY2(result.errorMessage().contains(says), qPrintable(result.errorMessage()));
     }
 
     void unknownSessionsAndRoutes()
@@ -414,15 +396,15 @@ private slots:
             const auto result = m_server->request(
                 method, path.contains(u"%1"_s) ? path.arg(missing) : path, codeBody(u"1"_s));
             QCOMPARE(result.status, 404);
-            QCOMPARE(errorCode(result), u"unknown-session"_s);
+            QCOMPARE(result.errorCode(), u"unknown-session"_s);
         }
         const auto route = m_server->get(u"/api/sessionz"_s);
         QCOMPARE(route.status, 404);
-        QCOMPARE(errorCode(route), u"not-found"_s);
+        QCOMPARE(route.errorCode(), u"not-found"_s);
         const auto method = m_server->get(u"/api/sessions/%1/eval"_s.arg(missing));
         QCOMPARE(method.status, 405);
-        QCOMPARE(header(method, "Allow"), QByteArray("POST"));
-        QCOMPARE(errorCode(method), u"method-not-allowed"_s);
+        QCOMPARE(method.header("Allow"), QByteArray("POST"));
+        QCOMPARE(method.errorCode(), u"method-not-allowed"_s);
         QCOMPARE(m_server->request("POST", u"/api/sessions"_s).status, 405);
     }
 
@@ -449,10 +431,10 @@ private slots:
             "loads = (loads or 0) + 1\nerror('broken on purpose')\n"));
         const auto result = m_server->request("POST", u"/api/sessions/%1/reload"_s.arg(session));
         QCOMPARE(result.status, 422);
-        QCOMPARE(errorCode(result), u"lua-error"_s);
-        QVERIFY2(errorMessage(result).contains(u"broken on purpose"_s),
-            qPrintable(errorMessage(result)));
-        QVERIFY(errorMessage(result).contains(u"main.lua:2"_s));
+        QCOMPARE(result.errorCode(), u"lua-error"_s);
+        QVERIFY2(result.errorMessage().contains(u"broken on purpose"_s),
+            qPrintable(result.errorMessage()));
+        QVERIFY(result.errorMessage().contains(u"main.lua:2"_s));
         // The session still works.
         QCOMPARE(values(session, u"session:getApp().count"_s), QJsonArray { 0 });
     }

@@ -55,6 +55,7 @@ private slots:
     void columnCountsCharactersNotBytes();
     void wrongTypedFieldsAreNamed_data();
     void wrongTypedFieldsAreNamed();
+    void webSection();
     void resolveStatic_data();
     void resolveStatic();
     void resolveStaticFollowsSymlinksInsideHtml();
@@ -232,6 +233,40 @@ void TestSite::wrongTypedFieldsAreNamed_data()
                                         << u"\"permissions\" must be an array of strings"_s;
     QTest::newRow("permissions items") << QByteArray(R"({"permissions": ["network", 1]})")
                                        << u"\"permissions\" must be an array of strings"_s;
+    QTest::newRow("web") << QByteArray(R"({"web": "/hooks"})") << u"\"web\" must be an object"_s;
+    const QString prefix
+        = u"\"web.prefix\" must be a path like \"/hooks\" (letters, digits, '-', '_', "
+          "'.', '~' between slashes; not /api, /ws, /lunette or a session id)"_s;
+    QTest::newRow("web.prefix api") << QByteArray(R"({"web": {"prefix": "/api"}})") << prefix;
+    QTest::newRow("web.prefix ws below") << QByteArray(R"({"web": {"prefix": "/ws/x"}})") << prefix;
+    QTest::newRow("web.prefix lunette")
+        << QByteArray(R"({"web": {"prefix": "/lunette"}})") << prefix;
+    QTest::newRow("web.prefix root") << QByteArray(R"({"web": {"prefix": "/"}})") << prefix;
+    QTest::newRow("web.prefix relative") << QByteArray(R"({"web": {"prefix": "hooks"}})") << prefix;
+    QTest::newRow("web.prefix dot-dot")
+        << QByteArray(R"({"web": {"prefix": "/a/../b"}})") << prefix;
+    QTest::newRow("web.prefix session id")
+        << QByteArray(R"({"web": {"prefix": "/0123456789abcdef0123456789abcdef"}})") << prefix;
+    QTest::newRow("web.prefix number")
+        << QByteArray(R"({"web": {"prefix": 7}})") << u"\"web.prefix\" must be a string"_s;
+    QTest::newRow("web.public outside")
+        << QByteArray(R"({"web": {"prefix": "/hooks", "public": ["/other/ping"]}})")
+        << u"\"web.public\" must be an array of route paths under web.prefix (/hooks)"_s;
+}
+
+void TestSite::webSection()
+{
+    TempSite plain(QByteArray("{}"));
+    const auto defaults = Site::open(plain.root());
+    QVERIFY(defaults);
+    QCOMPARE((*defaults)->manifest().webPrefix, u"/hooks"_s);
+    QVERIFY((*defaults)->manifest().webPublic.isEmpty());
+    TempSite custom(
+        QByteArray(R"({"web": {"prefix": "/app/v1", "public": ["/app/v1/ping", "/app/v1"]}})"));
+    const auto site = Site::open(custom.root());
+    QVERIFY2(site, site ? "" : qPrintable(site.error()));
+    QCOMPARE((*site)->manifest().webPrefix, u"/app/v1"_s);
+    QCOMPARE((*site)->manifest().webPublic, (QStringList { u"/app/v1/ping"_s, u"/app/v1"_s }));
 }
 
 void TestSite::wrongTypedFieldsAreNamed()

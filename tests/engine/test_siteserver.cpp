@@ -221,6 +221,12 @@ public:
     {
         m_executor.post([done = std::move(done)] { done(false); });
     }
+    void handleWebRequest(const WebRequest&, std::function<void(const WebResponse&)> done) override
+    {
+        WebResponse none;
+        none.status = 404;
+        m_executor.post([none, done = std::move(done)] { done(none); });
+    }
 
     static QString randomSessionId()
     {

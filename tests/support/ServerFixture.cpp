@@ -50,6 +50,30 @@ bool ServerFixture::start()
     return true;
 }
 
+QJsonObject ServerFixture::HttpResult::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+QString ServerFixture::HttpResult::errorCode() const
+{
+    return json().value(u"error"_s).toObject().value(u"code"_s).toString();
+}
+
+QString ServerFixture::HttpResult::errorMessage() const
+{
+    return json().value(u"error"_s).toObject().value(u"message"_s).toString();
+}
+
+QByteArray ServerFixture::HttpResult::header(const QByteArray& name) const
+{
+    for (const auto& [key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
 ServerFixture::HttpResult ServerFixture::get(const QString& path, bool withToken)
 {
     return request("GET", path, {}, {}, withToken);

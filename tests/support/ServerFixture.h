@@ -53,6 +53,12 @@ public:
         int status = 0;
         QByteArray body;
         QList<QPair<QByteArray, QByteArray>> headers;
+
+        QJsonObject json() const; // the body as a JSON object (empty when it is not one)
+        // The REST API's {"error":{"code","message"}}.
+        QString errorCode() const;
+        QString errorMessage() const;
+        QByteArray header(const QByteArray& name) const; // case-insensitive; empty when absent
     };
     HttpResult get(const QString& path, bool withToken = true);
     // Any request: method, path, body and extra raw headers (withToken: the token cookie).
