@@ -90,8 +90,9 @@ void pushRequest(lua_State* L, const WebRequest& request)
     lua_setfield(L, -2, "body");
 }
 
-// The handler's return value at idx as a response, or what is wrong with it.  [-0, +0, m]
-Expected<WebResponse, QString> toResponse(lua_State* L, int idx)
+// The handler's return value at idx as a response, or what is wrong with it. Leaves what it
+// pushed on the stack (toResponse cleans up).  [-0, +?, m]
+Expected<WebResponse, QString> readResponse(lua_State* L, int idx)
 {
     idx = lua_absindex(L, idx);
     WebResponse response;
@@ -114,7 +115,6 @@ Expected<WebResponse, QString> toResponse(lua_State* L, int idx)
             QString::fromUtf8(luaL_typename(L, idx))));
     }
 
-    LuaStackGuard guard(L);
     if (lua_getfield(L, idx, "status") != LUA_TNIL) {
         int isInteger = 0;
         const lua_Integer status = lua_tointegerx(L, -1, &isInteger);
@@ -175,6 +175,16 @@ Expected<WebResponse, QString> toResponse(lua_State* L, int idx)
             response.contentType = QByteArrayLiteral("text/plain; charset=utf-8");
     }
     lua_pop(L, 2);
+    return response;
+}
+
+// readResponse with the stack as it was, whichever way it ended.  [-0, +0, m]
+Expected<WebResponse, QString> toResponse(lua_State* L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    const int top = lua_gettop(L);
+    auto response = readResponse(L, idx);
+    lua_settop(L, top);
     return response;
 }
 

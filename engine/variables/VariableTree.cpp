@@ -631,6 +631,12 @@ bool VariableTree::setValue(Variable* v, QByteArrayView valueJson, VarError* err
     }
 
     const auto& segments = v->path.segments;
+    if (segments.empty()) { // "" or "?query": the parent itself, nothing in it to assign
+        *error = { QByteArray(protocol::code::BadAccess),
+            u"variable %1: its path names no field, so it cannot be written"_s.arg(v->id) };
+        lua_settop(L, base);
+        return false;
+    }
     const PathSegment& last = segments.back();
     if (last.kind == PathSegment::Kind::Getter && v->access != Access::Action
         && v->access != Access::ReadWrite) {

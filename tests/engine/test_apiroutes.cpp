@@ -38,6 +38,14 @@ QString apiSite()
     return lunette::test::sourceDir() + u"/tests/data/sites/api"_s;
 }
 
+// [value]: one element that is itself an array (QJsonArray { array } would copy under clang).
+QJsonArray nested(const QJsonArray& value)
+{
+    QJsonArray outer;
+    outer.append(value);
+    return outer;
+}
+
 QJsonObject object(const QByteArray& body)
 {
     return QJsonDocument::fromJson(body).object();
@@ -247,7 +255,7 @@ private slots:
         QCOMPARE(values(session, u"answer = 6 * 7"_s), QJsonArray {});
         QCOMPARE(values(session, u"answer"_s), QJsonArray { 42 });
         QCOMPARE(values(session, u"local t = {} for i = 1, 3 do t[i] = i * i end return t"_s),
-            (QJsonArray { QJsonArray { 1, 4, 9 } }));
+            nested(QJsonArray { 1, 4, 9 }));
     }
 
     void evalReturnsEveryResult()

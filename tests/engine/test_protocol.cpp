@@ -344,6 +344,15 @@ private slots:
                      .value(u"varId"_s)
                      .toInteger(),
             8);
+        // A path of only a query names no field: writing it is refused (found by fuzz_frame:
+        // it read past the end of the empty segment list).
+        client->sendMessages(
+            { ProtocolClient::create(10, 1, u"?fails()"_s, { { u"access"_s, u"action"_s } }) });
+        client->sendMessages({ ProtocolClient::update(10, QJsonValue::Null) }, true);
+        const QJsonObject empty = client->waitForMessage(isErrorWith(u"bad-access"_s));
+        QCOMPARE(data(empty).value(u"varId"_s).toInteger(), 10);
+        QVERIFY2(data(empty).value(u"description"_s).toString().contains(u"names no field"_s),
+            qPrintable(data(empty).value(u"description"_s).toString()));
         // The connection is still up and working.
         client->sendMessages({ ProtocolClient::create(9, 1, u"count"_s) });
         QCOMPARE(data(client->waitForMessage(isUpdateOf(9))).value(u"value"_s).toInteger(), 0);
