@@ -8,6 +8,7 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include "AnswerOnce.h"
 #include "Console.h"
 #include "WebService.h"
 #include "lua/LuaExecutor.h"
@@ -270,35 +271,6 @@ void SessionManager::sessionInfos(std::function<void(std::vector<SessionInfo>)> 
 
 namespace {
 
-// Answers an evaluation exactly once: with the result, or, if the code's wait is dropped without
-// ending (its session was destroyed), with Ended when the last copy of the callback goes.
-class EvaluationAnswer final
-{
-public:
-    using Done = std::function<void(const SessionService::Evaluation&)>;
-    explicit EvaluationAnswer(Done done) : m_done(std::move(done)) { }
-    ~EvaluationAnswer()
-    {
-        if (m_done) {
-            SessionService::Evaluation ended;
-            ended.status = SessionService::Evaluation::Status::Ended;
-            ended.error = u"the session ended before the code finished"_s;
-            m_done(ended);
-        }
-    }
-    EvaluationAnswer(const EvaluationAnswer&) = delete;
-    EvaluationAnswer& operator=(const EvaluationAnswer&) = delete;
-
-    void answer(const SessionService::Evaluation& evaluation)
-    {
-        if (Done done = std::exchange(m_done, nullptr))
-            done(evaluation);
-    }
-
-private:
-    Done m_done;
-};
-
 SessionService::Evaluation toEvaluation(const ConsoleReply& reply)
 {
     using Status = SessionService::Evaluation::Status;
@@ -329,13 +301,16 @@ SessionService::Evaluation toEvaluation(const ConsoleReply& reply)
 void SessionManager::evaluate(
     const QString& sessionId, const QString& code, std::function<void(const Evaluation&)> done)
 {
-    auto answer = std::make_shared<EvaluationAnswer>(std::move(done));
+    Evaluation ended;
+    ended.status = Evaluation::Status::Ended;
+    ended.error = u"the session ended before the code finished"_s;
+    auto answer = std::make_shared<AnswerOnce<Evaluation>>(std::move(done), ended);
     withSession(sessionId, [answer, code](Session* session) {
         if (!session) {
             Evaluation missing;
             missing.status = Evaluation::Status::NotFound;
             missing.error = u"no such session"_s;
-            answer->answer(missing);
+            (*answer)(missing);
             return;
         }
         session->markActive();
@@ -348,7 +323,7 @@ void SessionManager::evaluate(
             }
             Evaluation evaluation = toEvaluation(reply);
             evaluation.output = *earlier + evaluation.output;
-            answer->answer(evaluation);
+            (*answer)(evaluation);
         });
     });
 }

@@ -8,6 +8,7 @@
 
 #include <lua.hpp>
 
+#include "AnswerOnce.h"
 #include "Session.h"
 #include "lua/LuaJson.h"
 #include "lua/LuaRuntime.h"
@@ -38,30 +39,6 @@ WebResponse jsonError(
         = QJsonDocument(QJsonObject { { u"error"_s, error } }).toJson(QJsonDocument::Compact);
     return response;
 }
-
-// Answers once; if the handler's wait is dropped without ending (the session was destroyed),
-// the last copy answers 503.
-class Answer final
-{
-public:
-    explicit Answer(std::function<void(const WebResponse&)> done) : m_done(std::move(done)) { }
-    ~Answer()
-    {
-        if (m_done)
-            m_done(jsonError(
-                503, u"session-ended"_s, u"the service session ended before the route answered"_s));
-    }
-    Answer(const Answer&) = delete;
-    Answer& operator=(const Answer&) = delete;
-    void operator()(const WebResponse& response)
-    {
-        if (auto done = std::exchange(m_done, nullptr))
-            done(response);
-    }
-
-private:
-    std::function<void(const WebResponse&)> m_done;
-};
 
 // req = { method, path, query = {…}, headers = {…}, body }.  [-0, +1, m]
 void pushRequest(lua_State* L, const WebRequest& request)
@@ -193,7 +170,9 @@ Expected<WebResponse, QString> toResponse(lua_State* L, int idx)
 void answerWebRequest(
     Session& session, const WebRequest& request, std::function<void(const WebResponse&)> done)
 {
-    auto answer = std::make_shared<Answer>(std::move(done));
+    auto answer = std::make_shared<AnswerOnce<WebResponse>>(std::move(done),
+        jsonError(
+            503, u"session-ended"_s, u"the service session ended before the route answered"_s));
     const QString label = request.method + u' ' + request.path;
     // What became of the handler: its response, or the failure (logged to the session).
     const auto respond = [&session, answer, label](lua_State* L, int idx, const LuaError* error) {
