@@ -45,9 +45,8 @@ QStringList withoutQtOptions(const QStringList& arguments)
 CommandLine CommandLine::parse(const QStringList& givenArguments)
 {
     // `lunette eval …` starts no GUI, so Qt's options mean nothing there (and --session is ours).
-    const QStringList arguments = givenArguments.value(1) == u"eval"_s
-        ? givenArguments
-        : withoutQtOptions(givenArguments);
+    const QStringList arguments
+        = givenArguments.value(1) == u"eval"_s ? givenArguments : withoutQtOptions(givenArguments);
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"Runs a Lunette site: a folder of Lua presenters (lua/) and HTML view templates "

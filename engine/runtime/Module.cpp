@@ -81,9 +81,8 @@ bool alwaysGranted(Capability capability)
 const std::vector<const ModuleDef*>& builtinModules()
 {
     static const std::vector<const ModuleDef*> modules = [] {
-        std::vector<const ModuleDef*> list { &kHttpModule, &kJsonModule, &kLogModule,
-            &kTimeModule, &kTcpModule, &kUdpModule, &kWebsocketModule, &kStorageModule, &kFsModule,
-            &kWebModule };
+        std::vector<const ModuleDef*> list { &kHttpModule, &kJsonModule, &kLogModule, &kTimeModule,
+            &kTcpModule, &kUdpModule, &kWebsocketModule, &kStorageModule, &kFsModule, &kWebModule };
         std::sort(list.begin(), list.end(),
             [](const ModuleDef* a, const ModuleDef* b) { return qstrcmp(a->name, b->name) < 0; });
         return list;

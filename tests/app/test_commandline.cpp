@@ -126,8 +126,9 @@ private slots:
         const CommandLine help = parse({ u"--help"_s });
         QVERIFY(help.exit);
         QCOMPARE(help.exitCode, 0);
-        QVERIFY2(help.output.startsWith(
-                     u"Usage: lunette [options] [SITE | types SITE | package SITE | eval [CODE]]"_s),
+        QVERIFY2(
+            help.output.startsWith(
+                u"Usage: lunette [options] [SITE | types SITE | package SITE | eval [CODE]]"_s),
             qPrintable(help.output));
         for (const auto* option :
             { "--port", "--no-hotload", "--inspect", "--player", "--version", "SITE" })
